@@ -1,0 +1,93 @@
+/** The seed's three curl examples, run with the real curl against the production server. */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { expect, test, writeResponse } from '../support/fixtures';
+import { readLedger } from '../support/ledger';
+
+const run = promisify(execFile);
+
+async function curl(args: string[]): Promise<any> {
+  const { stdout } = await run('curl', ['-s', ...args]);
+  return JSON.parse(stdout);
+}
+
+test('dispatch, then status, then a wait that returns as soon as a bee responds', async ({ server }) => {
+  const dispatched = await curl([
+    '-X',
+    'POST',
+    `${server.url}/api/tasks/run`,
+    '-H',
+    'Content-Type: application/json',
+    '-d',
+    '{"intent": "code", "title": "Create hello.py", "summary": "Write a hello world script"}',
+  ]);
+  expect(dispatched).toMatchObject({
+    status: 'dispatched',
+    bot_id: 'BEE-001',
+    lane: 'terminal',
+    provider: 'cli',
+    delivery_mode: 'task_file',
+  });
+  expect(dispatched.task_id).toMatch(/^TASK-\d{14}-[0-9a-f]+$/);
+  expect(dispatched.task_path).toMatch(/^\.deia\/hive\/tasks\/BEE-001\//);
+  expect(existsSync(path.join(server.root, dispatched.task_path))).toBe(true);
+
+  const pending = await curl([`${server.url}/api/tasks/status/${dispatched.task_id}`]);
+  expect(pending).toMatchObject({ status: 'active', task: { task_id: dispatched.task_id, title: 'Create hello.py' } });
+
+  await writeResponse(server.root, `BEE-001-RESPONSE-${dispatched.task_id}-hello.md`, '# hello.py\nprint("hello")\n');
+  await expect
+    .poll(async () => (await curl([`${server.url}/api/tasks/status/${dispatched.task_id}`])).status)
+    .toBe('completed');
+  const done = await curl([`${server.url}/api/tasks/status/${dispatched.task_id}`]);
+  expect(done).toEqual({
+    status: 'completed',
+    response_path: `.deia/hive/responses/BEE-001-RESPONSE-${dispatched.task_id}-hello.md`,
+    content: '# hello.py\nprint("hello")\n',
+  });
+
+  // The third example waits; a separate write answers it after a moment.
+  const started = Date.now();
+  const waiting = curl([
+    '-X',
+    'POST',
+    `${server.url}/api/tasks/run`,
+    '-H',
+    'Content-Type: application/json',
+    '-d',
+    `{"intent": "code", "title": "Create hello.py", "summary": "Write a hello world script",
+       "wait_for_response": true, "timeout_seconds": 60, "task_id": "TASK-WAIT-1"}`,
+  ]);
+  await expect.poll(async () => (await fetch(`${server.url}/api/tasks/status/TASK-WAIT-1`)).status).toBe(200);
+  await writeResponse(server.root, 'BEE-001-RESPONSE-TASK-WAIT-1.md', 'waited for');
+  const answered = await waiting;
+  expect(answered.response).toEqual({
+    status: 'completed',
+    response_path: '.deia/hive/responses/BEE-001-RESPONSE-TASK-WAIT-1.md',
+    content: 'waited for',
+  });
+  expect(Date.now() - started).toBeLessThan(30_000);
+
+  const events = readLedger(server.root, dispatched.task_id).map((e) => e.event_type);
+  expect(events.slice(0, 4)).toEqual(['task_execution_started', 'task_routed', 'task_dispatched', 'task_completed']);
+});
+
+test('a wait that nobody answers times out with a timeout response', async ({ server }) => {
+  const reply = await curl([
+    '-X',
+    'POST',
+    `${server.url}/api/tasks/run`,
+    '-H',
+    'Content-Type: application/json',
+    '-d',
+    '{"intent": "design", "title": "t", "summary": "s", "wait_for_response": true, "timeout_seconds": 1, "task_id": "TASK-SILENT"}',
+  ]);
+  expect(reply).toMatchObject({
+    status: 'dispatched',
+    lane: 'llm',
+    response: { status: 'timeout', task_id: 'TASK-SILENT' },
+  });
+  expect(readLedger(server.root, 'TASK-SILENT').map((e) => e.event_type)).toContain('task_timeout');
+});

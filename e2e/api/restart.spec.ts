@@ -1,0 +1,57 @@
+/** What survives the server going away: a killed server loses nothing it acknowledged, and responses written while it was down count once. */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { startServer, tempHiveRoot } from '../../scripts/lib/server-process';
+import { dispatch, expect, status, test, writeResponse } from '../support/fixtures';
+import { readLedger } from '../support/ledger';
+
+const valid = { intent: 'code', title: 'Create hello.py', summary: 'Write a hello world script' };
+
+test('a response written while the server was down completes the task at start-up, exactly once', async () => {
+  const root = await tempHiveRoot();
+  const first = await startServer({ root });
+  const { body } = await dispatch(first, { ...valid, task_id: 'TASK-OFFLINE' });
+  await first.stop();
+
+  await writeResponse(root, 'RESPONSE-TASK-OFFLINE.md', 'answered while the server was down');
+
+  const second = await startServer({ root });
+  try {
+    await expect.poll(() => readLedger(root, 'TASK-OFFLINE').map((e) => e.event_type)).toContain('task_completed');
+    expect(await status(second, 'TASK-OFFLINE')).toMatchObject({
+      status: 200,
+      body: { status: 'completed', content: 'answered while the server was down' },
+    });
+    expect(body.task_id).toBe('TASK-OFFLINE');
+  } finally {
+    await second.stop();
+  }
+
+  const third = await startServer({ root });
+  await third.stop();
+  expect(readLedger(root, 'TASK-OFFLINE').filter((e) => e.event_type === 'task_completed')).toHaveLength(1);
+});
+
+test('SIGKILL right after a 200 loses neither the task file nor its ledger events', async () => {
+  const root = await tempHiveRoot();
+  const server = await startServer({ root });
+  const replies = await Promise.all(
+    Array.from({ length: 50 }, (_, i) => dispatch(server, { ...valid, title: `t${i}` })),
+  );
+  await server.stop('SIGKILL');
+
+  const ledger = readLedger(root);
+  for (const { status: code, body } of replies) {
+    expect(code).toBe(200);
+    expect(existsSync(path.join(root, body.task_path))).toBe(true);
+    const types = ledger.filter((e) => e.task_id === body.task_id).map((e) => e.event_type);
+    expect(types).toEqual(['task_execution_started', 'task_routed', 'task_dispatched']);
+  }
+
+  const restarted = await startServer({ root });
+  try {
+    for (const { body } of replies) expect((await status(restarted, body.task_id)).body.status).toBe('active');
+  } finally {
+    await restarted.stop();
+  }
+});

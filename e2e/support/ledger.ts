@@ -1,0 +1,20 @@
+/** Reads the real ledger of a test hive (read-only), to check what the server recorded. */
+import path from 'node:path';
+import Database from 'better-sqlite3';
+
+export interface LedgerRow {
+  id: number;
+  event_type: string;
+  task_id: string | null;
+  data: string;
+}
+
+export function readLedger(root: string, taskId?: string): LedgerRow[] {
+  const db = new Database(path.join(root, '.deia', 'ledger.db'), { readonly: true });
+  try {
+    const sql = `SELECT id, event_type, task_id, data FROM events ${taskId ? 'WHERE task_id = ?' : ''} ORDER BY id`;
+    return db.prepare(sql).all(...(taskId ? [taskId] : [])) as LedgerRow[];
+  } finally {
+    db.close();
+  }
+}

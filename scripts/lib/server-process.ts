@@ -1,0 +1,85 @@
+/**
+ * Starts the real production server (`next start`) as a child process on a free port
+ * against a given HIVE_ROOT, and waits until it is ready. Used by the e2e tests and the bench.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+const NEXT_BIN = path.join(PROJECT_ROOT, 'node_modules', 'next', 'dist', 'bin', 'next');
+
+export interface ServerProcess {
+  url: string;
+  port: number;
+  root: string;
+  child: ChildProcess;
+  /** Everything the server printed, for failure messages. */
+  output(): string;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+export async function tempHiveRoot(prefix = 'hive-'): Promise<string> {
+  return mkdtemp(path.join(os.tmpdir(), prefix));
+}
+
+export interface StartOptions {
+  root?: string;
+  port?: number;
+  env?: Record<string, string>;
+  readyTimeoutMs?: number;
+}
+
+export async function startServer(options: StartOptions = {}): Promise<ServerProcess> {
+  const root = options.root ?? (await tempHiveRoot());
+  const port = options.port ?? (await freePort());
+  const url = `http://127.0.0.1:${port}`;
+  let log = '';
+  const child = spawn(process.execPath, [NEXT_BIN, 'start', '-p', String(port), '-H', '127.0.0.1'], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', HIVE_ROOT: root, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+  const server: ServerProcess = {
+    url,
+    port,
+    root,
+    child,
+    output: () => log,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode} before it was ready:\n${log}`);
+    try {
+      const res = await fetch(`${url}/api/health`);
+      if (res.ok) return server;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await server.stop('SIGKILL');
+  throw new Error(`server did not become ready within the timeout:\n${log}`);
+}

@@ -1,0 +1,119 @@
+/** Wire shapes of a task: the run request, the task file bees read, and the replies. */
+import { z } from 'zod';
+import { BotIdSchema, DEFAULT_BOT_ID, TaskIdSchema } from './ids';
+import { RouteProvenanceSchema } from './routing';
+
+export const TIMEOUT_SECONDS = { min: 1, max: 3600, default: 300 } as const;
+export const PREVIEW_CHARS = 1000;
+
+/** "intent is required" / "intent must be a string": the messages a form or a curl user needs. */
+const text = (field: string) =>
+  z.string({ error: (issue) => (issue.input === undefined ? `${field} is required` : `${field} must be a string`) });
+
+export const RunTaskInputSchema = z.strictObject(
+  {
+    task_id: TaskIdSchema.optional(),
+    bot_id: BotIdSchema.default(DEFAULT_BOT_ID),
+    intent: text('intent').trim().min(1, 'intent must not be empty').max(64, 'intent must be at most 64 characters'),
+    title: text('title').trim().min(1, 'title must not be empty').max(200, 'title must be at most 200 characters'),
+    summary: text('summary').max(20_000, 'summary must be at most 20000 characters'),
+    kb_entities: z
+      .array(text('each kb_entity').min(1, 'kb_entities must not contain empty strings').max(200), {
+        error: 'kb_entities must be an array of strings',
+      })
+      .max(100, 'at most 100 kb_entities')
+      .default([]),
+    wait_for_response: z.boolean({ error: 'wait_for_response must be true or false' }).default(false),
+    timeout_seconds: z
+      .number({ error: 'timeout_seconds must be a number of seconds' })
+      .min(TIMEOUT_SECONDS.min, `timeout_seconds must be between ${TIMEOUT_SECONDS.min} and ${TIMEOUT_SECONDS.max}`)
+      .max(TIMEOUT_SECONDS.max, `timeout_seconds must be between ${TIMEOUT_SECONDS.min} and ${TIMEOUT_SECONDS.max}`)
+      .default(TIMEOUT_SECONDS.default),
+  },
+  {
+    error: (issue) =>
+      issue.code === 'invalid_type' ? 'the task must be a JSON object with intent, title and summary' : undefined,
+  },
+);
+/** What a caller may send (defaults optional). */
+export type RunTaskRequest = z.input<typeof RunTaskInputSchema>;
+/** What the core receives (defaults applied). */
+export type RunTaskInput = z.output<typeof RunTaskInputSchema>;
+
+/**
+ * A task file as bees see it. Bees may rewrite `status`, so reading is lenient about
+ * unknown fields and status values; writing always produces every field.
+ */
+export const TaskFileSchema = z.looseObject({
+  task_id: TaskIdSchema,
+  bot_id: BotIdSchema,
+  intent: z.string(),
+  title: z.string(),
+  summary: z.string(),
+  kb_entities: z.array(z.string()),
+  status: z.string().min(1),
+  lane: z.string(),
+  provider: z.string(),
+  delivery_mode: z.string(),
+  created_at: z.string(),
+  started_at: z.string(),
+  routing: RouteProvenanceSchema.optional(),
+});
+export type TaskFile = z.infer<typeof TaskFileSchema>;
+
+export const CompletedResponseSchema = z.object({
+  status: z.literal('completed'),
+  response_path: z.string(),
+  content: z.string(),
+});
+export type CompletedResponse = z.infer<typeof CompletedResponseSchema>;
+
+export const TimeoutResponseSchema = z.object({
+  status: z.literal('timeout'),
+  task_id: TaskIdSchema,
+});
+
+export const WaitOutcomeSchema = z.union([CompletedResponseSchema, TimeoutResponseSchema]);
+export type WaitOutcome = z.infer<typeof WaitOutcomeSchema>;
+
+export const DispatchResultSchema = z.object({
+  status: z.literal('dispatched'),
+  task_id: TaskIdSchema,
+  bot_id: BotIdSchema,
+  lane: z.string(),
+  provider: z.string(),
+  delivery_mode: z.string(),
+  routing: RouteProvenanceSchema,
+  task_path: z.string(),
+  response: WaitOutcomeSchema.optional(),
+});
+export type DispatchResult = z.infer<typeof DispatchResultSchema>;
+
+export const TaskStatusSchema = z.object({
+  status: z.string(),
+  task: TaskFileSchema,
+  task_path: z.string(),
+});
+
+/** The task is known but its file cannot be read as a task right now (a bee wrote something else). */
+export const TaskUnreadableSchema = z.object({
+  status: z.literal('unreadable'),
+  task_id: TaskIdSchema,
+  task_path: z.string(),
+  warning: z.string(),
+});
+
+export const NotFoundSchema = z.object({
+  status: z.literal('not_found'),
+  task_id: z.string(),
+});
+
+export const StatusResultSchema = z.union([
+  CompletedResponseSchema,
+  TaskStatusSchema,
+  TaskUnreadableSchema,
+  NotFoundSchema,
+]);
+export type StatusResult = z.infer<typeof StatusResultSchema>;
+
+export const StatusInputSchema = z.strictObject({ task_id: TaskIdSchema });

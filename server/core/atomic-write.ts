@@ -1,0 +1,43 @@
+/**
+ * Maildir-style publication: a file is written whole in `tmp/`, flushed, then hard-linked
+ * into place. link(2) refuses an existing target, so nothing is ever overwritten, and
+ * readers of the final path never see a partial file.
+ */
+import { randomBytes } from 'node:crypto';
+import { link, open, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { HiveError, storageError } from './errors';
+
+let sequence = 0;
+
+function tmpName(tmpDir: string): string {
+  sequence = (sequence + 1) % Number.MAX_SAFE_INTEGER;
+  return path.join(tmpDir, `${process.pid}.${sequence}.${randomBytes(4).toString('hex')}.tmp`);
+}
+
+export async function publishFile(tmpDir: string, finalPath: string, data: string): Promise<void> {
+  const tmp = tmpName(tmpDir);
+  try {
+    const handle = await open(tmp, 'wx', 0o644);
+    try {
+      await handle.writeFile(data, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await link(tmp, finalPath);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new HiveError('CONFLICT', `${path.basename(finalPath)} already exists; it was left untouched.`);
+    }
+    throw storageError(err, `writing ${path.basename(finalPath)}`);
+  } finally {
+    await unlink(tmp).catch(() => undefined);
+  }
+}
+
+/** Moves a file without ever replacing one at the destination. */
+export async function moveNoClobber(from: string, to: string): Promise<void> {
+  await link(from, to);
+  await unlink(from);
+}

@@ -1,0 +1,239 @@
+import { mkdir, readdir, readFile, rename, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RunTaskInputSchema, type RunTaskRequest } from '../contracts/task';
+import { openTempHive, eventually } from '../testing/temp-hive';
+import { HiveError } from './errors';
+import { Hive } from './hive';
+
+type TempHive = Awaited<ReturnType<typeof openTempHive>>;
+
+const task = (overrides: Partial<RunTaskRequest> = {}) =>
+  RunTaskInputSchema.parse({
+    intent: 'code',
+    title: 'Create hello.py',
+    summary: 'Write a hello world script',
+    ...overrides,
+  });
+
+/** Writes a response the way a well-behaved bee does: whole, in tmp/, then renamed into place. */
+async function respond(hive: Hive, name: string, content: string) {
+  const tmp = path.join(hive.paths.tmp, `${name}.part`);
+  await writeFile(tmp, content);
+  await rename(tmp, path.join(hive.paths.responses, name));
+}
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name))
+    .sort();
+}
+
+describe('Executor.execute', () => {
+  let hive: TempHive;
+  beforeEach(async () => (hive = await openTempHive()));
+  afterEach(() => hive.cleanup());
+
+  it('routes the task, writes its file and records started → routed → dispatched', async () => {
+    const result = await hive.executor.execute(task({ task_id: 'TASK-1' }));
+    expect(result).toMatchObject({
+      status: 'dispatched',
+      task_id: 'TASK-1',
+      bot_id: 'BEE-001',
+      lane: 'terminal',
+      provider: 'cli',
+      delivery_mode: 'task_file',
+      routing: { rule: 'code', source: 'default' },
+    });
+    expect(result.task_path).toMatch(/^\.deia\/hive\/tasks\/BEE-001\/\d{8}T\d{9}Z-TASK-1\.json$/);
+
+    const onDisk = JSON.parse(await readFile(path.join(hive.paths.root, result.task_path), 'utf8'));
+    expect(onDisk).toMatchObject({ task_id: 'TASK-1', status: 'active', lane: 'terminal', kb_entities: [] });
+    expect(onDisk.created_at).toMatch(/Z$/);
+    expect(hive.ledger.forTask('TASK-1').map((e) => e.event_type)).toEqual([
+      'task_execution_started',
+      'task_routed',
+      'task_dispatched',
+    ]);
+    expect(hive.ledger.forTask('TASK-1')[1]!.data).toMatchObject({ rule: 'code', source: 'default' });
+  });
+
+  it('generates distinct ids for concurrent dispatches', async () => {
+    const results = await Promise.all(Array.from({ length: 200 }, () => hive.executor.execute(task())));
+    expect(new Set(results.map((r) => r.task_id)).size).toBe(200);
+    expect(await filesUnder(hive.paths.tasks)).toHaveLength(200);
+  });
+
+  it('refuses a second dispatch with the same task_id and changes nothing on disk', async () => {
+    await hive.executor.execute(task({ task_id: 'TASK-1' }));
+    const before = await filesUnder(hive.paths.hive);
+    const eventsBefore = hive.ledger.lastId();
+
+    const again = hive.executor.execute(task({ task_id: 'TASK-1', title: 'other' }));
+    await expect(again).rejects.toSatisfy((err) => HiveError.is(err) && err.code === 'CONFLICT');
+    expect(await filesUnder(hive.paths.hive)).toEqual(before);
+    expect(hive.ledger.lastId()).toBe(eventsBefore);
+  });
+
+  it('refuses concurrent dispatches of one task_id: exactly one wins', async () => {
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 10 }, () => hive.executor.execute(task({ task_id: 'TASK-RACE' }))),
+    );
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    expect(await filesUnder(hive.paths.tasks)).toHaveLength(1);
+  });
+});
+
+describe('responses', () => {
+  let hive: TempHive;
+  beforeEach(async () => (hive = await openTempHive()));
+  afterEach(() => hive.cleanup());
+
+  it('wakes a waiting dispatch when the response file lands, and records task_completed', async () => {
+    const waiting = hive.executor.execute(task({ task_id: 'TASK-9', wait_for_response: true, timeout_seconds: 30 }));
+    await eventually(() => hive.tasks.has('TASK-9'));
+    await respond(hive, 'BEE-001-RESPONSE-TASK-9-hello.md', '# Done\nhello.py written');
+
+    const result = await waiting;
+    expect(result.response).toEqual({
+      status: 'completed',
+      response_path: '.deia/hive/responses/BEE-001-RESPONSE-TASK-9-hello.md',
+      content: '# Done\nhello.py written',
+    });
+    await eventually(() => hive.ledger.forTask('TASK-9').some((e) => e.event_type === 'task_archived'));
+    expect(hive.ledger.forTask('TASK-9').map((e) => e.event_type)).toEqual([
+      'task_execution_started',
+      'task_routed',
+      'task_dispatched',
+      'task_completed',
+      'task_archived',
+    ]);
+  });
+
+  it('times out with a timeout outcome and a task_timeout event', async () => {
+    const outcome = await hive.executor.waitForResponse('TASK-NONE', 50);
+    expect(outcome).toEqual({ status: 'timeout', task_id: 'TASK-NONE' });
+    expect(hive.ledger.forTask('TASK-NONE').map((e) => e.event_type)).toEqual(['task_timeout']);
+  });
+
+  it('frees a wait whose client went away', async () => {
+    const controller = new AbortController();
+    const wait = hive.executor.waitForResponse('TASK-X', 60_000, controller.signal);
+    expect(hive.waiters.pending).toBe(1);
+    controller.abort();
+    await wait;
+    expect(hive.waiters.pending).toBe(0);
+  });
+
+  it('ignores TASK-10 responses when looking for TASK-1, and the newest match wins', async () => {
+    await hive.executor.execute(task({ task_id: 'TASK-1' }));
+    await respond(hive, 'TASK-10.md', 'not mine');
+    await eventually(() => hive.responses.has('TASK-10.md'));
+    expect((await hive.executor.status('TASK-1')).status).toBe('active');
+
+    await respond(hive, 'old-TASK-1.md', 'first');
+    await eventually(() => hive.responses.has('old-TASK-1.md'));
+    await new Promise((r) => setTimeout(r, 20));
+    await respond(hive, 'new-TASK-1.md', 'second');
+    await eventually(async () => (await hive.executor.status('TASK-1')).status === 'completed');
+    await eventually(async () => {
+      const status = await hive.executor.status('TASK-1');
+      return 'content' in status && status.content === 'second';
+    });
+    expect(hive.ledger.forTask('TASK-1').filter((e) => e.event_type === 'task_completed')).toHaveLength(1);
+  });
+
+  it('keeps the preview to 1000 characters, counting characters rather than bytes', async () => {
+    await hive.executor.execute(task({ task_id: 'TASK-BIG' }));
+    await respond(hive, 'TASK-BIG.md', '🐝'.repeat(5000));
+    const status = await eventually(async () => {
+      const s = await hive.executor.status('TASK-BIG');
+      return s.status === 'completed' ? s : null;
+    });
+    expect('content' in status && Array.from(status.content)).toHaveLength(1000);
+  });
+
+  it('ignores symlinks and directories in responses/', async () => {
+    await hive.executor.execute(task({ task_id: 'TASK-S' }));
+    const secret = path.join(hive.paths.root, 'secret.txt');
+    await writeFile(secret, 'outside the hive');
+    await symlink(secret, path.join(hive.paths.responses, 'TASK-S-link.md'));
+    await mkdir(path.join(hive.paths.responses, 'TASK-S-dir.md'));
+    await respond(hive, 'unrelated.md', 'x');
+    await eventually(() => hive.responses.has('unrelated.md'));
+    expect((await hive.executor.status('TASK-S')).status).toBe('active');
+    expect(hive.ledger.isCompleted('TASK-S')).toBe(false);
+  });
+});
+
+describe('status', () => {
+  let hive: TempHive;
+  beforeEach(async () => (hive = await openTempHive()));
+  afterEach(() => hive.cleanup());
+
+  it('reads the status a bee wrote back into the task file', async () => {
+    const { task_path } = await hive.executor.execute(task({ task_id: 'TASK-2' }));
+    const file = path.join(hive.paths.root, task_path);
+    const body = JSON.parse(await readFile(file, 'utf8'));
+    await writeFile(`${file}.tmp`, JSON.stringify({ ...body, status: 'in_progress' }));
+    await rename(`${file}.tmp`, file);
+    expect(await hive.executor.status('TASK-2')).toMatchObject({ status: 'in_progress', task: { task_id: 'TASK-2' } });
+  });
+
+  it('says not_found for an unknown id', async () => {
+    expect(await hive.executor.status('TASK-404')).toEqual({ status: 'not_found', task_id: 'TASK-404' });
+  });
+
+  it('reports a task file a bee corrupted without failing', async () => {
+    const { task_path } = await hive.executor.execute(task({ task_id: 'TASK-3' }));
+    await writeFile(path.join(hive.paths.root, task_path), '{"half": ');
+    expect(await hive.executor.status('TASK-3')).toMatchObject({
+      status: 'unreadable',
+      warning: expect.stringMatching(/not valid JSON/),
+    });
+  });
+
+  it('finds archived tasks', async () => {
+    await hive.executor.execute(task({ task_id: 'TASK-4' }));
+    await respond(hive, 'TASK-4.md', 'done');
+    await eventually(() => hive.tasks.get('TASK-4')?.location === 'archive');
+    const archived = await readdir(path.join(hive.paths.archive, 'BEE-001'));
+    expect(archived).toEqual([expect.stringMatching(/-TASK-4\.json$/)]);
+    expect(await hive.executor.status('TASK-4')).toMatchObject({ status: 'completed', content: 'done' });
+  });
+});
+
+describe('start-up', () => {
+  it('rebuilds its index from the files and notices responses that landed while it was down, once', async () => {
+    const first = await openTempHive();
+    await first.executor.execute(task({ task_id: 'TASK-A' }));
+    await first.executor.execute(task({ task_id: 'TASK-B' }));
+    await first.close();
+
+    await writeFile(path.join(first.paths.responses, 'RESPONSE-TASK-A.md'), 'answered while down');
+    await writeFile(path.join(first.paths.tasks, 'BEE-001', 'not-a-task.json'), 'garbage');
+    await mkdir(path.join(first.paths.tasks, 'BEE-001', 'stray-dir'));
+    await symlink('/etc', path.join(first.paths.tasks, 'evil'));
+
+    const second = await openTempHive({ root: first.paths.root });
+    try {
+      expect(second.tasks.has('TASK-B')).toBe(true);
+      await eventually(() => second.ledger.isCompleted('TASK-A'));
+      expect(await second.executor.status('TASK-A')).toMatchObject({
+        status: 'completed',
+        content: 'answered while down',
+      });
+      expect(await second.executor.status('TASK-B')).toMatchObject({ status: 'active' });
+      await second.close();
+
+      const third = await openTempHive({ root: first.paths.root });
+      await new Promise((r) => setTimeout(r, 50));
+      expect(third.ledger.forTask('TASK-A').filter((e) => e.event_type === 'task_completed')).toHaveLength(1);
+      await third.cleanup();
+    } finally {
+      await second.close();
+    }
+  });
+});

@@ -1,0 +1,183 @@
+/**
+ * The task service both transports call: execute (route, write, record, maybe wait),
+ * checkResponse, waitForResponse and status. Every lookup goes through the in-memory
+ * indexes, so its cost does not grow with the size of the hive.
+ */
+import { unlink } from 'node:fs/promises';
+import type { LedgerEvent } from '../contracts/ledger';
+import type {
+  CompletedResponse,
+  DispatchResult,
+  RunTaskInput,
+  StatusResult,
+  TaskFile,
+  WaitOutcome,
+} from '../contracts/task';
+import { HiveError } from './errors';
+import { relativeToRoot, type HivePaths } from './hive-paths';
+import { newTaskId } from './ids';
+import type { Ledger, NewLedgerEvent } from './ledger';
+import type { ResponseIndex } from './response-index';
+import { readResponsePreview } from './response-files';
+import type { RoutingTableStore } from './routing';
+import type { TaskIndex } from './task-index';
+import { readTaskFile, taskFilePath, writeTask } from './task-files';
+import type { Waiters } from './waiters';
+
+export const SERVER_ACTOR = 'hive-control';
+
+export interface ExecutorParts {
+  paths: HivePaths;
+  ledger: Ledger;
+  tasks: TaskIndex;
+  responses: ResponseIndex;
+  routing: RoutingTableStore;
+  waiters: Waiters<CompletedResponse>;
+  /** Called once a task is on disk and recorded, so a response that arrived early counts. */
+  onDispatched(taskId: string): void;
+}
+
+export interface ExecuteOptions {
+  /** Aborts a pending wait (the client went away); the dispatch itself stands. */
+  signal?: AbortSignal;
+  actor?: string;
+}
+
+export class Executor {
+  constructor(private readonly parts: ExecutorParts) {}
+
+  async execute(input: RunTaskInput, options: ExecuteOptions = {}): Promise<DispatchResult> {
+    const { paths, tasks, ledger, routing, waiters } = this.parts;
+    if (input.wait_for_response) waiters.assertCapacity();
+    const actor = options.actor ?? SERVER_ACTOR;
+    const now = new Date();
+    const taskId = input.task_id ?? newTaskId(now, (id) => tasks.isTaken(id));
+    if (!tasks.reserve(taskId)) {
+      const existing = tasks.get(taskId);
+      const where = existing
+        ? ` (${relativeToRoot(paths, taskFilePath(paths, existing))})`
+        : ' (being dispatched right now)';
+      throw new HiveError(
+        'CONFLICT',
+        `task_id "${taskId}" already exists${where}; choose another task_id, or omit it to get a generated one.`,
+      );
+    }
+
+    let written: string | undefined;
+    let result: DispatchResult;
+    try {
+      const startedAt = now.toISOString();
+      const route = routing.decide(input.intent);
+      const routedAt = new Date().toISOString();
+      const task: TaskFile = {
+        task_id: taskId,
+        bot_id: input.bot_id,
+        intent: input.intent,
+        title: input.title,
+        summary: input.summary,
+        kb_entities: input.kb_entities,
+        status: 'active',
+        lane: route.lane,
+        provider: route.provider,
+        delivery_mode: route.delivery,
+        created_at: startedAt,
+        started_at: startedAt,
+        routing: { rule: route.rule, source: route.source },
+      };
+      const ref = await writeTask(paths, task, now);
+      written = taskFilePath(paths, ref);
+      const taskPath = relativeToRoot(paths, written);
+      const events: NewLedgerEvent[] = [
+        {
+          event_type: 'task_execution_started',
+          task_id: taskId,
+          actor,
+          ts: startedAt,
+          data: { bot_id: input.bot_id, intent: input.intent, title: input.title },
+        },
+        { event_type: 'task_routed', task_id: taskId, actor, ts: routedAt, data: { ...route } },
+        { event_type: 'task_dispatched', task_id: taskId, actor, data: { bot_id: input.bot_id, task_path: taskPath } },
+      ];
+      // Answering only after the commit is what makes a 200 mean "on disk".
+      await ledger.appendAll(events);
+      tasks.set(ref);
+      result = {
+        status: 'dispatched',
+        task_id: taskId,
+        bot_id: input.bot_id,
+        lane: route.lane,
+        provider: route.provider,
+        delivery_mode: route.delivery,
+        routing: { rule: route.rule, source: route.source },
+        task_path: taskPath,
+      };
+    } catch (err) {
+      if (written && !tasks.has(taskId)) await unlink(written).catch(() => undefined);
+      tasks.release(taskId);
+      throw err;
+    }
+
+    this.parts.onDispatched(taskId);
+    if (input.wait_for_response) {
+      result.response = await this.waitForResponse(taskId, input.timeout_seconds * 1000, options.signal);
+    }
+    return result;
+  }
+
+  /** The newest response of the task, or null if none has landed. */
+  async checkResponse(taskId: string): Promise<CompletedResponse | null> {
+    const latest = this.parts.responses.latestFor(taskId);
+    if (!latest) return null;
+    const content = await readResponsePreview(this.parts.paths.responses, latest.name);
+    if (content === null) return null;
+    return { status: 'completed', response_path: this.responsePath(latest.name), content };
+  }
+
+  /**
+   * Resolves when the response file lands (woken by its file event), or with a timeout
+   * outcome. The check and the registration happen in one turn, so no arrival slips between.
+   */
+  async waitForResponse(taskId: string, timeoutMs: number, signal?: AbortSignal): Promise<WaitOutcome> {
+    const { responses, waiters, ledger } = this.parts;
+    if (responses.latestFor(taskId)) {
+      const ready = await this.checkResponse(taskId);
+      if (ready) return ready;
+    }
+    const result = await waiters.wait(taskId, timeoutMs, signal);
+    if (result.kind === 'woken') return result.value;
+    if (result.kind === 'timeout') {
+      await ledger
+        .append({ event_type: 'task_timeout', task_id: taskId, actor: SERVER_ACTOR, data: { timeout_ms: timeoutMs } })
+        .catch(() => undefined);
+    }
+    return { status: 'timeout', task_id: taskId };
+  }
+
+  async status(taskId: string): Promise<StatusResult> {
+    const { paths, tasks } = this.parts;
+    const response = await this.checkResponse(taskId);
+    if (response) return response;
+    const ref = tasks.get(taskId);
+    if (!ref) return { status: 'not_found', task_id: taskId };
+    const file = taskFilePath(paths, ref);
+    const read = await readTaskFile(file);
+    if (read.ok) return { status: read.task.status, task: read.task, task_path: relativeToRoot(paths, file) };
+    const moved = tasks.get(taskId);
+    if (read.missing && moved && moved !== ref) return this.status(taskId);
+    if (read.missing) return { status: 'not_found', task_id: taskId };
+    return {
+      status: 'unreadable',
+      task_id: taskId,
+      task_path: relativeToRoot(paths, file),
+      warning: `The task file is ${read.reason}; a bee may have written it badly.`,
+    };
+  }
+
+  timeline(taskId: string): LedgerEvent[] {
+    return this.parts.ledger.forTask(taskId);
+  }
+
+  responsePath(name: string): string {
+    return relativeToRoot(this.parts.paths, `${this.parts.paths.responses}/${name}`);
+  }
+}

@@ -1,0 +1,45 @@
+/** The hive's layout under HIVE_ROOT (DESIGN §2), in one place. */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+
+export interface HivePaths {
+  root: string;
+  deia: string;
+  hive: string;
+  tasks: string;
+  responses: string;
+  archive: string;
+  claims: string;
+  tmp: string;
+  routingFile: string;
+  ledgerFile: string;
+}
+
+export function hivePaths(root: string): HivePaths {
+  const abs = path.resolve(root);
+  const deia = path.join(abs, '.deia');
+  const hive = path.join(deia, 'hive');
+  return {
+    root: abs,
+    deia,
+    hive,
+    tasks: path.join(hive, 'tasks'),
+    responses: path.join(hive, 'responses'),
+    archive: path.join(hive, 'archive'),
+    claims: path.join(hive, 'claims'),
+    tmp: path.join(hive, 'tmp'),
+    routingFile: path.join(deia, 'routing.json'),
+    ledgerFile: path.join(deia, 'ledger.db'),
+  };
+}
+
+export async function ensureHiveDirs(paths: HivePaths): Promise<void> {
+  for (const dir of [paths.tasks, paths.responses, paths.archive, paths.claims, paths.tmp]) {
+    await mkdir(dir, { recursive: true });
+  }
+}
+
+/** Paths in replies are relative to HIVE_ROOT with forward slashes, as bees and curl users see them. */
+export function relativeToRoot(paths: HivePaths, absolute: string): string {
+  return path.relative(paths.root, absolute).split(path.sep).join('/');
+}

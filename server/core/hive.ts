@@ -1,0 +1,199 @@
+/**
+ * One hive, assembled and running: ledger, indexes rebuilt from disk, the routing table,
+ * the watcher, and the reactions to files others write. A response that landed while
+ * the server was down is noticed here at start-up, exactly once.
+ */
+import { lstat, mkdir, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { CompletedResponse } from '../contracts/task';
+import { moveNoClobber } from './atomic-write';
+import { Executor, SERVER_ACTOR } from './executor';
+import { ensureHiveDirs, hivePaths, relativeToRoot, type HivePaths } from './hive-paths';
+import { watchHive } from './hive-watcher';
+import { Ledger } from './ledger';
+import { log } from './log';
+import { ResponseIndex } from './response-index';
+import { candidateTaskIds } from './response-match';
+import { RoutingTableStore } from './routing';
+import { parseTaskFileName, scanTaskFiles, taskFilePath, type TaskLocation } from './task-files';
+import { TaskIndex } from './task-index';
+import { Waiters } from './waiters';
+
+export interface HiveOptions {
+  root: string;
+  /** Most requests that may wait for a response at once; more get 429. */
+  maxWaiters?: number;
+  /** The fallback re-scan of `responses/` and the routing file, for lost file events. */
+  pollMs?: number;
+}
+
+type NoticedBy = 'watcher' | 'startup' | 'poll' | 'dispatch';
+
+export class Hive {
+  readonly paths: HivePaths;
+  readonly ledger: Ledger;
+  readonly tasks = new TaskIndex();
+  readonly responses = new ResponseIndex();
+  readonly routing: RoutingTableStore;
+  readonly waiters: Waiters<CompletedResponse>;
+  readonly executor: Executor;
+  private stopWatching: (() => Promise<void>) | null = null;
+  private pollTimer: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  private constructor(paths: HivePaths, options: HiveOptions) {
+    this.paths = paths;
+    this.ledger = new Ledger(paths.ledgerFile);
+    this.routing = new RoutingTableStore(paths.routingFile);
+    this.waiters = new Waiters(options.maxWaiters ?? 1000);
+    this.executor = new Executor({
+      paths,
+      ledger: this.ledger,
+      tasks: this.tasks,
+      responses: this.responses,
+      routing: this.routing,
+      waiters: this.waiters,
+      onDispatched: (taskId) => {
+        if (this.responses.latestFor(taskId)) void this.complete(taskId, 'dispatch');
+      },
+    });
+  }
+
+  static async open(options: HiveOptions): Promise<Hive> {
+    const paths = hivePaths(options.root);
+    await ensureHiveDirs(paths);
+    const hive = new Hive(paths, options);
+    await hive.start(options.pollMs ?? 5000);
+    return hive;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    await this.stopWatching?.();
+    this.ledger.close();
+  }
+
+  private async start(pollMs: number): Promise<void> {
+    await this.reloadRouting();
+    // Watch first, then scan: a file landing in between is seen by one or the other,
+    // and every reaction is idempotent.
+    this.stopWatching = await watchHive(this.paths, {
+      responseAdded: (name) => void this.noticeResponse(name, 'watcher'),
+      responseChanged: (name) => void this.refreshResponse(name),
+      responseRemoved: (name) => this.responses.remove(name),
+      taskFileAdded: (location, botId, fileName) => this.indexTaskFile(location, botId, fileName),
+      taskFileChanged: () => undefined,
+      taskFileRemoved: (location, botId, fileName) => {
+        const parsed = parseTaskFileName(fileName);
+        if (parsed) this.tasks.forget({ taskId: parsed.taskId, botId, fileName, location });
+      },
+      routingFileChanged: () => void this.reloadRouting(),
+      error: (err) => log.error('watcher error', err),
+    });
+    for (const location of ['archive', 'tasks'] as const) {
+      for (const ref of await scanTaskFiles(this.paths, location)) this.tasks.set(ref);
+    }
+    await this.rescanResponses('startup');
+    this.pollTimer = setInterval(() => {
+      void this.rescanResponses('poll');
+      void this.reloadRouting();
+    }, pollMs);
+    this.pollTimer.unref();
+    log.info(
+      `hive at ${this.paths.root}: ${this.tasks.size} tasks, ${this.responses.size} responses, routing from ${this.routing.active.source}`,
+    );
+  }
+
+  private async reloadRouting(): Promise<void> {
+    const result = await this.routing.reload();
+    if (!result.ok) log.warnOnce(`routing:${result.error}`, result.error);
+    else if (result.changed) log.info(`routing table in force: ${result.active.source}`);
+  }
+
+  private indexTaskFile(location: TaskLocation, botId: string, fileName: string): void {
+    const parsed = parseTaskFileName(fileName);
+    if (!parsed) return;
+    this.tasks.set({ taskId: parsed.taskId, botId, fileName, location });
+  }
+
+  /** Reconciles the index with `responses/` on disk: at start-up, and as the slow fallback. */
+  private async rescanResponses(noticedBy: NoticedBy): Promise<void> {
+    let names: string[];
+    try {
+      names = await readdir(this.paths.responses);
+    } catch (err) {
+      log.warnOnce('responses-unreadable', `cannot read ${this.paths.responses}: ${(err as Error).message}`);
+      return;
+    }
+    const present = new Set(names);
+    for (const known of [...this.responses.names()]) if (!present.has(known)) this.responses.remove(known);
+    await Promise.all(names.filter((n) => !this.responses.has(n)).map((n) => this.noticeResponse(n, noticedBy)));
+  }
+
+  private async regularResponse(name: string): Promise<{ mtimeMs: number } | null> {
+    try {
+      const stat = await lstat(path.join(this.paths.responses, name));
+      if (stat.isFile()) return stat;
+      log.warnOnce(`response-kind:${name}`, `ignoring responses/${name}: not a regular file`);
+    } catch {
+      // Gone between the event and the look: nothing to index.
+    }
+    return null;
+  }
+
+  private async noticeResponse(name: string, noticedBy: NoticedBy): Promise<void> {
+    const stat = await this.regularResponse(name);
+    if (!stat) return;
+    this.responses.upsert(name, stat.mtimeMs);
+    const owners = [...candidateTaskIds(name)].filter((id) => this.tasks.has(id));
+    await Promise.all(owners.map((taskId) => this.complete(taskId, noticedBy)));
+  }
+
+  private async refreshResponse(name: string): Promise<void> {
+    const stat = await this.regularResponse(name);
+    if (stat) this.responses.upsert(name, stat.mtimeMs);
+    else this.responses.remove(name);
+  }
+
+  /** Wakes the task's waiters and records `task_completed` (the ledger keeps it to one). */
+  private async complete(taskId: string, noticedBy: NoticedBy): Promise<void> {
+    const response = await this.executor.checkResponse(taskId);
+    if (!response) return;
+    this.waiters.wake(taskId, response);
+    try {
+      await this.ledger.recordCompletion(taskId, SERVER_ACTOR, {
+        response_path: response.response_path,
+        noticed_by: noticedBy,
+      });
+      await this.archive(taskId);
+    } catch (err) {
+      log.error(`could not record completion of ${taskId}`, err);
+    }
+  }
+
+  /** Finished tasks leave the bees' inbox for `archive/{bot_id}/`. */
+  private async archive(taskId: string): Promise<void> {
+    const ref = this.tasks.get(taskId);
+    if (!ref || ref.location !== 'tasks') return;
+    const archived = { ...ref, location: 'archive' as const };
+    const to = taskFilePath(this.paths, archived);
+    try {
+      await mkdir(path.dirname(to), { recursive: true });
+      await moveNoClobber(taskFilePath(this.paths, ref), to);
+    } catch (err) {
+      log.warnOnce(`archive:${taskId}`, `could not archive ${taskId}: ${(err as Error).message}`);
+      return;
+    }
+    this.tasks.set(archived);
+    await this.ledger
+      .append({
+        event_type: 'task_archived',
+        task_id: taskId,
+        actor: SERVER_ACTOR,
+        data: { task_path: relativeToRoot(this.paths, to) },
+      })
+      .catch((err) => log.error(`could not record archiving of ${taskId}`, err));
+  }
+}

@@ -1,0 +1,79 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Ledger } from './ledger';
+
+describe('Ledger', () => {
+  let dir: string;
+  let file: string;
+  let ledger: Ledger;
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'ledger-'));
+    file = path.join(dir, 'ledger.db');
+    ledger = new Ledger(file);
+  });
+  afterEach(async () => {
+    ledger.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('appends events with monotonic ids and reads them back per task, in order', async () => {
+    const [a, b] = await ledger.appendAll([
+      { event_type: 'task_execution_started', task_id: 'T-1', actor: 'test', data: { n: 1 } },
+      { event_type: 'task_routed', task_id: 'T-1', actor: 'test' },
+    ]);
+    const c = await ledger.append({ event_type: 'task_dispatched', task_id: 'T-2', actor: 'test' });
+    expect(a!.id).toBeLessThan(b!.id);
+    expect(b!.id).toBeLessThan(c.id);
+    expect(ledger.forTask('T-1').map((e) => e.event_type)).toEqual(['task_execution_started', 'task_routed']);
+    expect(ledger.forTask('T-1')[0]!.data).toEqual({ n: 1 });
+    expect(ledger.after(a!.id).map((e) => e.id)).toEqual([b!.id, c.id]);
+  });
+
+  it('commits concurrent appends together and announces them once committed', async () => {
+    const announced: number[] = [];
+    ledger.events.on('appended', (events: { id: number }[]) => announced.push(...events.map((e) => e.id)));
+    const appended = await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        ledger.append({ event_type: 'task_dispatched', task_id: `T-${i}`, actor: 'test' }),
+      ),
+    );
+    expect(new Set(appended.map((e) => e.id)).size).toBe(100);
+    expect(announced).toEqual(appended.map((e) => e.id));
+  });
+
+  it('records task_completed exactly once per task', async () => {
+    const first = await ledger.recordCompletion('T-1', 'test', { via: 'watcher' });
+    const again = await Promise.all([
+      ledger.recordCompletion('T-1', 'test', { via: 'startup' }),
+      ledger.recordCompletion('T-1', 'test', { via: 'poll' }),
+    ]);
+    expect(first?.event_type).toBe('task_completed');
+    expect(again).toEqual([null, null]);
+    expect(ledger.forTask('T-1')).toHaveLength(1);
+    expect(ledger.isCompleted('T-1')).toBe(true);
+  });
+
+  it('is append-only: the database itself refuses UPDATE and DELETE', async () => {
+    await ledger.append({ event_type: 'task_dispatched', task_id: 'T-1', actor: 'test' });
+    const other = new Database(file);
+    try {
+      expect(() => other.prepare("UPDATE events SET actor = 'mallory'").run()).toThrow(/append-only: UPDATE refused/);
+      expect(() => other.prepare('DELETE FROM events').run()).toThrow(/append-only: DELETE refused/);
+      expect(other.prepare('SELECT actor FROM events').get()).toEqual({ actor: 'test' });
+    } finally {
+      other.close();
+    }
+  });
+
+  it('keeps its events across a reopen', async () => {
+    await ledger.append({ event_type: 'task_dispatched', task_id: 'T-1', actor: 'test' });
+    ledger.close();
+    ledger = new Ledger(file);
+    expect(ledger.forTask('T-1')).toHaveLength(1);
+    const next = await ledger.append({ event_type: 'task_timeout', task_id: 'T-1', actor: 'test' });
+    expect(next.id).toBe(2);
+  });
+});

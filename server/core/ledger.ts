@@ -1,0 +1,160 @@
+/**
+ * The append-only ledger in SQLite. Appends from concurrent requests are grouped into
+ * one transaction per event-loop turn (group commit), so durability costs one fsync per
+ * batch rather than one per event. The database itself refuses UPDATE and DELETE.
+ */
+import { EventEmitter } from 'node:events';
+import Database from 'better-sqlite3';
+import type { LedgerEvent, LedgerEventType } from '../contracts/ledger';
+import { storageError } from './errors';
+
+export interface NewLedgerEvent {
+  event_type: LedgerEventType;
+  task_id: string | null;
+  actor: string;
+  data?: Record<string, unknown>;
+  ts?: string;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  ts TEXT NOT NULL,
+  event_type TEXT NOT NULL,
+  task_id TEXT,
+  actor TEXT NOT NULL,
+  data TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(data))
+);
+CREATE INDEX IF NOT EXISTS events_by_task ON events (task_id, id);
+CREATE UNIQUE INDEX IF NOT EXISTS events_completed_once ON events (task_id) WHERE event_type = 'task_completed';
+CREATE TRIGGER IF NOT EXISTS events_refuse_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'ledger is append-only: UPDATE refused'); END;
+CREATE TRIGGER IF NOT EXISTS events_refuse_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'ledger is append-only: DELETE refused'); END;
+`;
+
+interface Row {
+  id: number;
+  ts: string;
+  event_type: string;
+  task_id: string | null;
+  actor: string;
+  data: string;
+}
+
+interface Pending {
+  event: NewLedgerEvent;
+  /** `task_completed` is recorded at most once per task; a repeat resolves to null. */
+  once: boolean;
+  resolve: (row: LedgerEvent | null) => void;
+  reject: (err: unknown) => void;
+}
+
+function toEvent(row: Row): LedgerEvent {
+  return {
+    ...row,
+    event_type: row.event_type as LedgerEventType,
+    data: JSON.parse(row.data) as Record<string, unknown>,
+  };
+}
+
+export class Ledger {
+  /** Emits 'appended' with each committed batch, in id order. */
+  readonly events = new EventEmitter();
+  private readonly db: Database.Database;
+  private readonly insert: Database.Statement;
+  private readonly insertOnce: Database.Statement;
+  private pending: Pending[] = [];
+  private flushScheduled = false;
+
+  constructor(file: string) {
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    // FULL: a commit is on disk before the request it belongs to is answered.
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(SCHEMA);
+    const sql = 'INTO events (ts, event_type, task_id, actor, data) VALUES (?, ?, ?, ?, ?) RETURNING *';
+    this.insert = this.db.prepare(`INSERT ${sql}`);
+    this.insertOnce = this.db.prepare(`INSERT OR IGNORE ${sql}`);
+    this.events.setMaxListeners(0);
+  }
+
+  append(event: NewLedgerEvent): Promise<LedgerEvent> {
+    return this.enqueue(event, false) as Promise<LedgerEvent>;
+  }
+
+  appendAll(events: NewLedgerEvent[]): Promise<LedgerEvent[]> {
+    return Promise.all(events.map((e) => this.append(e)));
+  }
+
+  /** Records `task_completed` unless the task already has one; resolves to null then. */
+  recordCompletion(taskId: string, actor: string, data: Record<string, unknown>): Promise<LedgerEvent | null> {
+    return this.enqueue({ event_type: 'task_completed', task_id: taskId, actor, data }, true);
+  }
+
+  forTask(taskId: string): LedgerEvent[] {
+    return (this.db.prepare('SELECT * FROM events WHERE task_id = ? ORDER BY id').all(taskId) as Row[]).map(toEvent);
+  }
+
+  after(lastId: number, limit = 1000): LedgerEvent[] {
+    return (this.db.prepare('SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?').all(lastId, limit) as Row[]).map(
+      toEvent,
+    );
+  }
+
+  isCompleted(taskId: string): boolean {
+    return (
+      this.db.prepare("SELECT 1 FROM events WHERE task_id = ? AND event_type = 'task_completed'").get(taskId) !==
+      undefined
+    );
+  }
+
+  lastId(): number {
+    return (this.db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM events').get() as { id: number }).id;
+  }
+
+  close(): void {
+    this.flush();
+    this.db.close();
+  }
+
+  private enqueue(event: NewLedgerEvent, once: boolean): Promise<LedgerEvent | null> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ event, once, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length === 0) return;
+    let rows: (LedgerEvent | null)[];
+    try {
+      rows = this.db.transaction(() =>
+        batch.map(({ event, once }) => {
+          const row = (once ? this.insertOnce : this.insert).get(
+            event.ts ?? new Date().toISOString(),
+            event.event_type,
+            event.task_id,
+            event.actor,
+            JSON.stringify(event.data ?? {}),
+          ) as Row | undefined;
+          return row ? toEvent(row) : null;
+        }),
+      )();
+    } catch (err) {
+      const failure = storageError(err, 'recording to the ledger');
+      for (const p of batch) p.reject(failure);
+      return;
+    }
+    batch.forEach((p, i) => p.resolve(rows[i] ?? null));
+    const committed = rows.filter((r): r is LedgerEvent => r !== null);
+    if (committed.length) this.events.emit('appended', committed);
+  }
+}

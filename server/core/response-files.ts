@@ -1,0 +1,32 @@
+/** Reading a bee's response: regular files inside `responses/` only, and only the preview's worth. */
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
+import path from 'node:path';
+import { PREVIEW_CHARS } from '../contracts/task';
+
+/** First `chars` characters (code points) of a response, or null if it is gone or not a regular file. */
+export async function readResponsePreview(
+  responsesDir: string,
+  name: string,
+  chars = PREVIEW_CHARS,
+): Promise<string | null> {
+  if (name.includes('/') || name.includes('\0') || name === '..' || name === '.') return null;
+  let handle;
+  try {
+    handle = await open(path.join(responsesDir, name), constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch {
+    return null;
+  }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) return null;
+    // A code point is at most 4 bytes, so this many bytes always hold the whole preview.
+    const buffer = Buffer.alloc(Math.min(stat.size, chars * 4));
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    return Array.from(buffer.subarray(0, bytesRead).toString('utf8')).slice(0, chars).join('');
+  } catch {
+    return null;
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,109 @@
+/** decideRoute and the routing table in force: the default, or a validated `.deia/routing.json`. */
+import { readFile } from 'node:fs/promises';
+import { describeIssues } from '../contracts/issues';
+import { RoutingTableSchema, type RouteDecision, type RoutingSource, type RoutingTable } from '../contracts/routing';
+
+/** The seed's router: design/planning and unknown intents go to the LLM lane, code to the terminal. */
+export const DEFAULT_ROUTING_TABLE: RoutingTable = {
+  rules: [
+    {
+      name: 'design-planning',
+      intents: ['design', 'planning'],
+      lane: 'llm',
+      provider: 'default',
+      delivery: 'cache_prompt',
+    },
+    { name: 'code', intents: ['code'], lane: 'terminal', provider: 'cli', delivery: 'task_file' },
+  ],
+  fallback: { lane: 'llm', provider: 'default', delivery: 'cache_prompt' },
+};
+
+export interface ActiveRoutingTable {
+  table: RoutingTable;
+  source: RoutingSource;
+  loadedAt: string;
+}
+
+export function decideRoute(intent: string, active: ActiveRoutingTable): RouteDecision {
+  const wanted = intent.trim().toLowerCase();
+  const rule = active.table.rules.find((r) => r.intents.some((i) => i.trim().toLowerCase() === wanted));
+  const target = rule ?? active.table.fallback;
+  return {
+    lane: target.lane,
+    provider: target.provider,
+    delivery: target.delivery,
+    rule: rule?.name ?? 'fallback',
+    source: active.source,
+  };
+}
+
+export type RoutingLoad = { ok: true; active: ActiveRoutingTable; changed: boolean } | { ok: false; error: string };
+
+/**
+ * Holds the table in force. A missing file means the default; an invalid file is
+ * reported and the last good table stays in force.
+ */
+export class RoutingTableStore {
+  private current: ActiveRoutingTable = {
+    table: DEFAULT_ROUTING_TABLE,
+    source: 'default',
+    loadedAt: new Date().toISOString(),
+  };
+  private lastError: string | null = null;
+  private lastText: string | null = null;
+
+  constructor(private readonly file: string) {}
+
+  get active(): ActiveRoutingTable {
+    return this.current;
+  }
+
+  get error(): string | null {
+    return this.lastError;
+  }
+
+  decide(intent: string): RouteDecision {
+    return decideRoute(intent, this.current);
+  }
+
+  async reload(): Promise<RoutingLoad> {
+    let text: string | null;
+    try {
+      text = await readFile(this.file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+        return this.reject(`cannot read .deia/routing.json: ${(err as Error).message}`);
+      }
+      text = null;
+    }
+    if (text === this.lastText && this.lastError === null) {
+      return { ok: true, active: this.current, changed: false };
+    }
+    this.lastText = text;
+    if (text === null) {
+      const changed = this.current.source !== 'default';
+      if (changed)
+        this.current = { table: DEFAULT_ROUTING_TABLE, source: 'default', loadedAt: new Date().toISOString() };
+      this.lastError = null;
+      return { ok: true, active: this.current, changed };
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (err) {
+      return this.reject(`.deia/routing.json is not valid JSON: ${(err as Error).message}`);
+    }
+    const parsed = RoutingTableSchema.safeParse(json);
+    if (!parsed.success) {
+      return this.reject(`.deia/routing.json is invalid: ${describeIssues(parsed.error)}`);
+    }
+    this.current = { table: parsed.data, source: '.deia/routing.json', loadedAt: new Date().toISOString() };
+    this.lastError = null;
+    return { ok: true, active: this.current, changed: true };
+  }
+
+  private reject(error: string): RoutingLoad {
+    this.lastError = `${error} (keeping the ${this.current.source} table in force)`;
+    return { ok: false, error: this.lastError };
+  }
+}

@@ -1,0 +1,98 @@
+/** Task files on disk: `{stamp}-{task_id}.json` under `tasks/{bot_id}/` (and `archive/{bot_id}/`). */
+import { constants } from 'node:fs';
+import { mkdir, open, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { BotIdSchema, ID_PATTERN } from '../contracts/ids';
+import { TaskFileSchema, type TaskFile } from '../contracts/task';
+import { publishFile } from './atomic-write';
+import { storageError } from './errors';
+import type { HivePaths } from './hive-paths';
+import { fileStamp } from './ids';
+
+const TASK_FILE_NAME = /^(\d{8}T\d{9}Z)-(.+)\.json$/;
+const MAX_TASK_FILE_BYTES = 1024 * 1024;
+
+export type TaskLocation = 'tasks' | 'archive';
+
+export interface TaskFileRef {
+  taskId: string;
+  botId: string;
+  fileName: string;
+  location: TaskLocation;
+}
+
+export function parseTaskFileName(fileName: string): { stamp: string; taskId: string } | null {
+  const match = TASK_FILE_NAME.exec(fileName);
+  if (!match || !ID_PATTERN.test(match[2]!)) return null;
+  return { stamp: match[1]!, taskId: match[2]! };
+}
+
+export function taskFilePath(paths: HivePaths, ref: Omit<TaskFileRef, 'taskId'>): string {
+  return path.join(ref.location === 'tasks' ? paths.tasks : paths.archive, ref.botId, ref.fileName);
+}
+
+const knownBotDirs = new Set<string>();
+
+/** Publishes a new task file; refuses (409) rather than replace an existing one. */
+export async function writeTask(paths: HivePaths, task: TaskFile, at: Date): Promise<TaskFileRef> {
+  const dir = path.join(paths.tasks, task.bot_id);
+  if (!knownBotDirs.has(dir)) {
+    try {
+      await mkdir(dir, { recursive: true });
+    } catch (err) {
+      throw storageError(err, `creating tasks/${task.bot_id}`);
+    }
+    knownBotDirs.add(dir);
+  }
+  const fileName = `${fileStamp(at)}-${task.task_id}.json`;
+  await publishFile(paths.tmp, path.join(dir, fileName), `${JSON.stringify(task, null, 2)}\n`);
+  return { taskId: task.task_id, botId: task.bot_id, fileName, location: 'tasks' };
+}
+
+export type TaskFileRead = { ok: true; task: TaskFile } | { ok: false; reason: string; missing?: boolean };
+
+/** Reads a task file without following symlinks; any problem is a reason, never a throw. */
+export async function readTaskFile(file: string): Promise<TaskFileRead> {
+  let text: string;
+  try {
+    const handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      const stat = await handle.stat();
+      if (!stat.isFile()) return { ok: false, reason: 'not a regular file' };
+      if (stat.size > MAX_TASK_FILE_BYTES) return { ok: false, reason: `larger than ${MAX_TASK_FILE_BYTES} bytes` };
+      text = await handle.readFile('utf8');
+    } finally {
+      await handle.close();
+    }
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { ok: false, reason: 'file vanished', missing: true };
+    return { ok: false, reason: code === 'ELOOP' ? 'a symlink (not followed)' : `unreadable (${code})` };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { ok: false, reason: 'not valid JSON' };
+  }
+  const parsed = TaskFileSchema.safeParse(json);
+  return parsed.success
+    ? { ok: true, task: parsed.data }
+    : { ok: false, reason: 'not a task (fields missing or mistyped)' };
+}
+
+/** Every well-named task file under `tasks/` or `archive/`; symlinks and strays are skipped. */
+export async function scanTaskFiles(paths: HivePaths, location: TaskLocation): Promise<TaskFileRef[]> {
+  const base = location === 'tasks' ? paths.tasks : paths.archive;
+  const refs: TaskFileRef[] = [];
+  for (const botDir of await readdir(base, { withFileTypes: true }).catch(() => [])) {
+    if (!botDir.isDirectory() || !BotIdSchema.safeParse(botDir.name).success) continue;
+    const entries = await readdir(path.join(base, botDir.name), { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      if (!entry.isFile()) continue;
+      const parsed = parseTaskFileName(entry.name);
+      if (parsed) refs.push({ taskId: parsed.taskId, botId: botDir.name, fileName: entry.name, location });
+    }
+  }
+  return refs;
+}

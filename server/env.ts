@@ -1,0 +1,31 @@
+/** Configuration from the environment, parsed once. */
+import 'server-only';
+import { z } from 'zod';
+
+const EnvSchema = z.object({
+  HIVE_ROOT: z.string().min(1).default(process.cwd()),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(1).max(65535).default(8010),
+  /** Extra host names the server answers to (comma-separated), beyond loopback and HOST. */
+  HIVE_ALLOWED_HOSTS: z.string().default(''),
+  HIVE_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024),
+  HIVE_MAX_WAITERS: z.coerce.number().int().positive().default(1000),
+  HIVE_POLL_MS: z.coerce.number().int().min(100).default(5000),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+function parseEnv(): Env {
+  const parsed = EnvSchema.safeParse(process.env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`Invalid configuration: ${problems}`);
+  }
+  return parsed.data;
+}
+
+export const env = parseEnv();
