@@ -91,3 +91,18 @@ test('a wait that nobody answers times out with a timeout response', async ({ se
   });
   expect(readLedger(server.root, 'TASK-SILENT').map((e) => e.event_type)).toContain('task_timeout');
 });
+
+test('a waiting client that hangs up frees its wait', async ({ server }) => {
+  const controller = new AbortController();
+  const waiting = fetch(`${server.url}/api/tasks/run`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ intent: 'code', title: 't', summary: 's', wait_for_response: true, timeout_seconds: 600 }),
+    signal: controller.signal,
+  }).catch(() => 'aborted');
+  const waitingCount = async () => ((await (await fetch(`${server.url}/api/health`)).json()) as { waiting: number }).waiting;
+  await expect.poll(waitingCount).toBe(1);
+  controller.abort();
+  expect(await waiting).toBe('aborted');
+  await expect.poll(waitingCount).toBe(0);
+});
