@@ -3,7 +3,9 @@
 const nextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
-  serverExternalPackages: ['better-sqlite3', 'chokidar'],
+  // SSE (the live stream) must reach the browser as written, not held back by gzip buffering.
+  compress: false,
+  serverExternalPackages: ['better-sqlite3'],
 };
 
 export default nextConfig;

@@ -28,5 +28,8 @@ export default defineConfig({
       ],
     },
   },
-  projects: [{ name: 'api', testDir: 'e2e/api' }],
+  projects: [
+    { name: 'api', testDir: 'e2e/api' },
+    { name: 'ui', testDir: 'e2e/ui' },
+  ],
 });

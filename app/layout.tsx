@@ -1,12 +1,42 @@
-/** Root layout of the dashboard. */
+/** Root layout: the tRPC/react-query providers and the one live connection, shared by every page. */
+import type { Metadata, Viewport } from 'next';
+import Link from 'next/link';
 import type { ReactNode } from 'react';
+import { LiveIndicator, LiveProvider } from './_components/live-provider';
+import { getHive } from '@/server/hive-instance';
+import { TRPCReactProvider } from './_trpc/client';
+import './globals.css';
 
-export const metadata = { title: 'Hive Control', description: 'Control plane for a hive of AI coding agents' };
+export const metadata: Metadata = {
+  title: 'Hive Control',
+  description: 'Control plane for a hive of AI coding agents',
+};
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export const viewport: Viewport = { colorScheme: 'light dark', width: 'device-width', initialScale: 1 };
+
+export const dynamic = 'force-dynamic';
+
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  // The live stream starts right after what this render saw, so nothing falls in between.
+  const initialEventId = (await getHive()).ledger.lastId();
   return (
     <html lang="en">
-      <body>{children}</body>
+      <body>
+        <TRPCReactProvider>
+          <LiveProvider initialEventId={initialEventId}>
+            <a href="#main" className="skip-link">
+              Skip to content
+            </a>
+            <header className="topbar">
+              <Link href="/" className="brand">
+                Hive Control
+              </Link>
+              <LiveIndicator />
+            </header>
+            <main id="main">{children}</main>
+          </LiveProvider>
+        </TRPCReactProvider>
+      </body>
     </html>
   );
 }

@@ -1,16 +1,36 @@
-/** Landing page: what this server is and how to talk to it. */
-export default function HomePage() {
+/** The dashboard: submit, the live task list (filters from the URL), routing and recent activity. */
+import { Activity } from './_components/activity';
+import { RoutingPanel } from './_components/routing-panel';
+import { SubmitTask } from './_components/submit-task';
+import { filtersFromParams, listInput, nextPage } from './_components/task-filters';
+import { TaskList } from './_components/task-list';
+import { getQueryClient, HydrateClient, trpc } from './_trpc/server';
+
+export const dynamic = 'force-dynamic';
+
+export default async function DashboardPage({ searchParams }: PageProps<'/'>) {
+  const filters = filtersFromParams(await searchParams);
+  const queryClient = getQueryClient();
+  const [routing] = await Promise.all([
+    queryClient.fetchQuery(trpc.routing.table.queryOptions()),
+    queryClient.prefetchInfiniteQuery(
+      trpc.tasks.list.infiniteQueryOptions(listInput(filters), { getNextPageParam: nextPage }),
+    ),
+  ]);
+  const targets = [...routing.table.rules, routing.table.fallback];
+  const lanes = [...new Set(targets.map((t) => t.lane))];
+  const providers = [...new Set(targets.map((t) => t.provider))];
+
   return (
-    <main style={{ fontFamily: 'system-ui, sans-serif', maxWidth: 720, margin: '3rem auto', lineHeight: 1.5 }}>
-      <h1>Hive Control</h1>
-      <p>Dispatch a task to the hive:</p>
-      <pre style={{ whiteSpace: 'pre-wrap' }}>
-        {`curl -X POST http://localhost:8010/api/tasks/run -H "Content-Type: application/json" \\
-  -d '{"intent": "code", "title": "Create hello.py", "summary": "Write a hello world script"}'`}
-      </pre>
-      <p>
-        Then ask for its status at <code>/api/tasks/status/&lt;task_id&gt;</code>.
-      </p>
-    </main>
+    <HydrateClient>
+      <div className="dashboard">
+        <div className="side">
+          <SubmitTask />
+          <RoutingPanel />
+          <Activity />
+        </div>
+        <TaskList lanes={lanes} providers={providers} />
+      </div>
+    </HydrateClient>
   );
 }

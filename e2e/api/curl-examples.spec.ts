@@ -100,7 +100,8 @@ test('a waiting client that hangs up frees its wait', async ({ server }) => {
     body: JSON.stringify({ intent: 'code', title: 't', summary: 's', wait_for_response: true, timeout_seconds: 600 }),
     signal: controller.signal,
   }).catch(() => 'aborted');
-  const waitingCount = async () => ((await (await fetch(`${server.url}/api/health`)).json()) as { waiting: number }).waiting;
+  const waitingCount = async () =>
+    ((await (await fetch(`${server.url}/api/health`)).json()) as { waiting: number }).waiting;
   await expect.poll(waitingCount).toBe(1);
   controller.abort();
   expect(await waiting).toBe('aborted');

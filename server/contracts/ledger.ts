@@ -5,6 +5,8 @@ export const LEDGER_EVENT_TYPES = [
   'task_execution_started',
   'task_routed',
   'task_dispatched',
+  'task_claimed',
+  'task_status_changed',
   'task_completed',
   'task_timeout',
   'task_archived',

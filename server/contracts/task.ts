@@ -40,11 +40,7 @@ export type RunTaskRequest = z.input<typeof RunTaskInputSchema>;
 /** What the core receives (defaults applied). */
 export type RunTaskInput = z.output<typeof RunTaskInputSchema>;
 
-/**
- * A task file as bees see it. Bees may rewrite `status`, so reading is lenient about
- * unknown fields and status values; writing always produces every field.
- */
-export const TaskFileSchema = z.looseObject({
+const TASK_FILE_FIELDS = {
   task_id: TaskIdSchema,
   bot_id: BotIdSchema,
   intent: z.string(),
@@ -58,8 +54,17 @@ export const TaskFileSchema = z.looseObject({
   created_at: z.string(),
   started_at: z.string(),
   routing: RouteProvenanceSchema.optional(),
-});
-export type TaskFile = z.infer<typeof TaskFileSchema>;
+};
+
+/** A task file's fields, as the server writes them and every interface returns them. */
+export const TaskFieldsSchema = z.object(TASK_FILE_FIELDS);
+
+/**
+ * A task file as bees see it. Bees may rewrite `status`, so reading is lenient about
+ * unknown fields and status values; writing always produces every field.
+ */
+export const TaskFileSchema = z.looseObject(TASK_FILE_FIELDS);
+export type TaskFile = z.infer<typeof TaskFieldsSchema>;
 
 export const CompletedResponseSchema = z.object({
   status: z.literal('completed'),
@@ -91,7 +96,7 @@ export type DispatchResult = z.infer<typeof DispatchResultSchema>;
 
 export const TaskStatusSchema = z.object({
   status: z.string(),
-  task: TaskFileSchema,
+  task: TaskFieldsSchema,
   task_path: z.string(),
 });
 

@@ -4,7 +4,7 @@
  * indexes, so its cost does not grow with the size of the hive.
  */
 import { unlink } from 'node:fs/promises';
-import type { LedgerEvent } from '../contracts/ledger';
+import type { TaskDetail, Timeline } from '../contracts/hive';
 import type {
   CompletedResponse,
   DispatchResult,
@@ -21,6 +21,7 @@ import type { ResponseIndex } from './response-index';
 import { readResponsePreview } from './response-files';
 import type { RoutingTableStore } from './routing';
 import type { TaskIndex } from './task-index';
+import type { TaskView } from './task-view';
 import { readTaskFile, taskFilePath, writeTask } from './task-files';
 import type { Waiters } from './waiters';
 
@@ -33,6 +34,7 @@ export interface ExecutorParts {
   responses: ResponseIndex;
   routing: RoutingTableStore;
   waiters: Waiters<CompletedResponse>;
+  view: TaskView;
   /** Called once a task is on disk and recorded, so a response that arrived early counts. */
   onDispatched(taskId: string): void;
 }
@@ -44,9 +46,30 @@ export interface ExecuteOptions {
 }
 
 export class Executor {
+  private readonly inFlight = new Set<Promise<unknown>>();
+
   constructor(private readonly parts: ExecutorParts) {}
 
+  /** Resolves once every dispatch in progress has finished writing, or after `timeoutMs`. */
+  async settled(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    await Promise.race([Promise.allSettled([...this.inFlight]), timeout]);
+    clearTimeout(timer);
+  }
+
   async execute(input: RunTaskInput, options: ExecuteOptions = {}): Promise<DispatchResult> {
+    const dispatching = this.dispatch(input, options);
+    this.inFlight.add(dispatching);
+    void dispatching.finally(() => this.inFlight.delete(dispatching)).catch(() => undefined);
+    const result = await dispatching;
+    if (input.wait_for_response) {
+      result.response = await this.waitForResponse(result.task_id, input.timeout_seconds * 1000, options.signal);
+    }
+    return result;
+  }
+
+  private async dispatch(input: RunTaskInput, options: ExecuteOptions): Promise<DispatchResult> {
     const { paths, tasks, ledger, routing, waiters } = this.parts;
     if (input.wait_for_response) waiters.assertCapacity();
     const actor = options.actor ?? SERVER_ACTOR;
@@ -93,7 +116,13 @@ export class Executor {
           task_id: taskId,
           actor,
           ts: startedAt,
-          data: { bot_id: input.bot_id, intent: input.intent, title: input.title },
+          data: {
+            bot_id: input.bot_id,
+            intent: input.intent,
+            title: input.title,
+            summary: input.summary,
+            kb_entities: input.kb_entities,
+          },
         },
         { event_type: 'task_routed', task_id: taskId, actor, ts: routedAt, data: { ...route } },
         { event_type: 'task_dispatched', task_id: taskId, actor, data: { bot_id: input.bot_id, task_path: taskPath } },
@@ -118,9 +147,6 @@ export class Executor {
     }
 
     this.parts.onDispatched(taskId);
-    if (input.wait_for_response) {
-      result.response = await this.waitForResponse(taskId, input.timeout_seconds * 1000, options.signal);
-    }
     return result;
   }
 
@@ -145,6 +171,12 @@ export class Executor {
     }
     const result = await waiters.wait(taskId, timeoutMs, signal);
     if (result.kind === 'woken') return result.value;
+    if (result.kind === 'shutdown') {
+      throw new HiveError(
+        'SHUTTING_DOWN',
+        `The server is shutting down; task ${taskId} stays dispatched. Ask GET /api/tasks/status/${taskId} once it is back.`,
+      );
+    }
     if (result.kind === 'timeout') {
       await ledger
         .append({ event_type: 'task_timeout', task_id: taskId, actor: SERVER_ACTOR, data: { timeout_ms: timeoutMs } })
@@ -173,8 +205,37 @@ export class Executor {
     };
   }
 
-  timeline(taskId: string): LedgerEvent[] {
-    return this.parts.ledger.forTask(taskId);
+  /** The task's ledger events in order, with the time each step took. */
+  timeline(taskId: string): Timeline {
+    const events = this.parts.ledger.forTask(taskId);
+    const start = events[0] ? Date.parse(events[0].ts) : 0;
+    return {
+      task_id: taskId,
+      events: events.map((event, i) => ({
+        ...event,
+        since_previous_ms: i === 0 ? null : Date.parse(event.ts) - Date.parse(events[i - 1]!.ts),
+        since_start_ms: Date.parse(event.ts) - start,
+      })),
+    };
+  }
+
+  /** Everything the task page shows: the list row, the task file as bees see it, the response. */
+  async detail(taskId: string): Promise<TaskDetail> {
+    const { paths, tasks, view } = this.parts;
+    const ref = tasks.get(taskId);
+    const read = ref ? await readTaskFile(taskFilePath(paths, ref)) : null;
+    const row = view.get(taskId) ?? null;
+    const response = await this.checkResponse(taskId);
+    if (!row && !read?.ok && !response) {
+      throw new HiveError('NOT_FOUND', `No task "${taskId}" in this hive.`);
+    }
+    return {
+      task_id: taskId,
+      row,
+      task: read?.ok ? read.task : null,
+      task_warning: read && !read.ok ? `The task file is ${read.reason}.` : null,
+      response,
+    };
   }
 
   responsePath(name: string): string {

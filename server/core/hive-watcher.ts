@@ -1,61 +1,67 @@
 /**
- * File events from the hive: responses landing, task files appearing or vanishing, the
- * routing table changing. inotify (through chokidar) wakes us within milliseconds; a
- * slow re-scan by the owner covers file systems where events get lost.
+ * File events from the hive, straight from inotify (fs.watch): a response landing, a task
+ * file appearing, changing or vanishing, a claim being taken, the routing table changing.
+ * Each event names one file and nothing is re-read, so its cost does not grow with the
+ * hive; the owner looks at the file itself (lstat) to learn what happened. A slow
+ * re-scan by the owner covers file systems where events get lost.
  */
+import { watch, type FSWatcher } from 'node:fs';
+import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import chokidar, { type FSWatcher } from 'chokidar';
+import { BotIdSchema } from '../contracts/ids';
 import type { HivePaths } from './hive-paths';
 import type { TaskLocation } from './task-files';
 
 export interface HiveWatchHandlers {
-  responseAdded(name: string): void;
-  responseChanged(name: string): void;
-  responseRemoved(name: string): void;
-  taskFileAdded(location: TaskLocation, botId: string, fileName: string): void;
-  taskFileChanged(location: TaskLocation, botId: string, fileName: string): void;
-  taskFileRemoved(location: TaskLocation, botId: string, fileName: string): void;
-  routingFileChanged(): void;
+  /** Something happened to `responses/{name}`; `null` when the kernel dropped events. */
+  responseTouched(name: string | null): void;
+  taskFileTouched(location: TaskLocation, botId: string, fileName: string): void;
+  claimTouched(taskId: string): void;
+  routingFileTouched(): void;
   error(err: unknown): void;
 }
 
-const OPTIONS = { ignoreInitial: true, followSymlinks: false, atomic: false, persistent: true } as const;
-
 export async function watchHive(paths: HivePaths, on: HiveWatchHandlers): Promise<() => Promise<void>> {
-  const responses = chokidar.watch(paths.responses, { ...OPTIONS, depth: 0 });
-  responses
-    .on('add', (file) => inDir(paths.responses, file, on.responseAdded))
-    .on('change', (file) => inDir(paths.responses, file, on.responseChanged))
-    .on('unlink', (file) => inDir(paths.responses, file, on.responseRemoved));
+  const watchers = new Map<string, FSWatcher>();
 
-  const tasks = chokidar.watch([paths.tasks, paths.archive], { ...OPTIONS, depth: 1 });
-  const taskEvent = (handler: HiveWatchHandlers['taskFileAdded']) => (file: string) => {
-    for (const [location, base] of [
-      ['tasks', paths.tasks],
-      ['archive', paths.archive],
-    ] as const) {
-      const rel = path.relative(base, file).split(path.sep);
-      if (rel.length === 2 && rel[0] !== '..') handler(location, rel[0]!, rel[1]!);
+  const watchDir = (dir: string, onName: (name: string | null) => void) => {
+    if (watchers.has(dir)) return;
+    try {
+      const watcher = watch(dir, { persistent: false }, (_type, name) => onName(name?.toString() ?? null));
+      watcher.on('error', (err) => {
+        // A watched directory removed or replaced: stop following it, keep the rest.
+        watcher.close();
+        watchers.delete(dir);
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') on.error(err);
+      });
+      watchers.set(dir, watcher);
+    } catch (err) {
+      on.error(err);
     }
   };
-  tasks
-    .on('add', taskEvent(on.taskFileAdded))
-    .on('change', taskEvent(on.taskFileChanged))
-    .on('unlink', taskEvent(on.taskFileRemoved));
 
-  const deia = chokidar.watch(paths.deia, { ...OPTIONS, depth: 0 });
-  deia.on('all', (_event, file) => {
-    if (file === paths.routingFile) on.routingFileChanged();
-  });
-
-  const watchers: FSWatcher[] = [responses, tasks, deia];
-  for (const w of watchers) w.on('error', on.error);
-  await Promise.all(watchers.map((w) => new Promise<void>((resolve) => w.once('ready', () => resolve()))));
-  return async () => {
-    await Promise.all(watchers.map((w) => w.close()));
+  /** `tasks/` and `archive/` hold one folder per bot; each new one gets its own watch. */
+  const watchBotFolders = async (location: TaskLocation) => {
+    const base = location === 'tasks' ? paths.tasks : paths.archive;
+    const follow = async (botId: string | null) => {
+      if (!botId || !BotIdSchema.safeParse(botId).success) return;
+      const dir = path.join(base, botId);
+      const stat = await lstat(dir).catch(() => null);
+      if (!stat?.isDirectory()) return;
+      watchDir(dir, (name) => name && on.taskFileTouched(location, botId, name));
+    };
+    watchDir(base, (name) => void follow(name));
+    for (const entry of await readdir(base).catch(() => [])) await follow(entry);
   };
-}
 
-function inDir(dir: string, file: string, handler: (name: string) => void): void {
-  if (path.dirname(file) === dir) handler(path.basename(file));
+  watchDir(paths.responses, on.responseTouched);
+  watchDir(paths.claims, (name) => name && on.claimTouched(name));
+  watchDir(paths.deia, (name) => name === path.basename(paths.routingFile) && on.routingFileTouched());
+  await watchBotFolders('tasks');
+  await watchBotFolders('archive');
+
+  return async () => {
+    for (const watcher of watchers.values()) watcher.close();
+    watchers.clear();
+  };
 }

@@ -15,8 +15,10 @@ import { log } from './log';
 import { ResponseIndex } from './response-index';
 import { candidateTaskIds } from './response-match';
 import { RoutingTableStore } from './routing';
-import { parseTaskFileName, scanTaskFiles, taskFilePath, type TaskLocation } from './task-files';
+import { parseTaskFileName, readTaskFile, scanTaskFiles, taskFilePath, type TaskLocation } from './task-files';
+import { readClaim } from './claims';
 import { TaskIndex } from './task-index';
+import { TaskView } from './task-view';
 import { Waiters } from './waiters';
 
 export interface HiveOptions {
@@ -32,6 +34,7 @@ type NoticedBy = 'watcher' | 'startup' | 'poll' | 'dispatch';
 export class Hive {
   readonly paths: HivePaths;
   readonly ledger: Ledger;
+  readonly view: TaskView;
   readonly tasks = new TaskIndex();
   readonly responses = new ResponseIndex();
   readonly routing: RoutingTableStore;
@@ -44,6 +47,7 @@ export class Hive {
   private constructor(paths: HivePaths, options: HiveOptions) {
     this.paths = paths;
     this.ledger = new Ledger(paths.ledgerFile);
+    this.view = new TaskView(this.ledger);
     this.routing = new RoutingTableStore(paths.routingFile);
     this.waiters = new Waiters(options.maxWaiters ?? 1000);
     this.executor = new Executor({
@@ -53,6 +57,7 @@ export class Hive {
       responses: this.responses,
       routing: this.routing,
       waiters: this.waiters,
+      view: this.view,
       onDispatched: (taskId) => {
         if (this.responses.latestFor(taskId)) void this.complete(taskId, 'dispatch');
       },
@@ -67,9 +72,21 @@ export class Hive {
     return hive;
   }
 
+  /**
+   * For a stopping server: pending waits end at once with SHUTTING_DOWN, dispatches in
+   * flight finish (so every 200 stays true), then the hive closes. Live-stream clients
+   * see their connection drop and resume from their last event id on the next server.
+   */
+  async shutdown(graceMs = 5000): Promise<void> {
+    this.waiters.closeAll();
+    await this.executor.settled(graceMs);
+    await this.close();
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.waiters.closeAll();
     if (this.pollTimer) clearInterval(this.pollTimer);
     await this.stopWatching?.();
     this.ledger.close();
@@ -80,22 +97,17 @@ export class Hive {
     // Watch first, then scan: a file landing in between is seen by one or the other,
     // and every reaction is idempotent.
     this.stopWatching = await watchHive(this.paths, {
-      responseAdded: (name) => void this.noticeResponse(name, 'watcher'),
-      responseChanged: (name) => void this.refreshResponse(name),
-      responseRemoved: (name) => this.responses.remove(name),
-      taskFileAdded: (location, botId, fileName) => this.indexTaskFile(location, botId, fileName),
-      taskFileChanged: () => undefined,
-      taskFileRemoved: (location, botId, fileName) => {
-        const parsed = parseTaskFileName(fileName);
-        if (parsed) this.tasks.forget({ taskId: parsed.taskId, botId, fileName, location });
-      },
-      routingFileChanged: () => void this.reloadRouting(),
+      responseTouched: (name) => void (name === null ? this.rescanResponses('watcher') : this.responseTouched(name)),
+      taskFileTouched: (location, botId, fileName) => void this.taskFileTouched(location, botId, fileName),
+      claimTouched: (taskId) => void this.noticeClaim(taskId),
+      routingFileTouched: () => void this.reloadRouting(),
       error: (err) => log.error('watcher error', err),
     });
     for (const location of ['archive', 'tasks'] as const) {
       for (const ref of await scanTaskFiles(this.paths, location)) this.tasks.set(ref);
     }
     await this.rescanResponses('startup');
+    void this.reconcileBeeState();
     this.pollTimer = setInterval(() => {
       void this.rescanResponses('poll');
       void this.reloadRouting();
@@ -112,10 +124,69 @@ export class Hive {
     else if (result.changed) log.info(`routing table in force: ${result.active.source}`);
   }
 
-  private indexTaskFile(location: TaskLocation, botId: string, fileName: string): void {
+  /** A task file appeared, changed or vanished (a bee rewrote its status, or it was archived). */
+  private async taskFileTouched(location: TaskLocation, botId: string, fileName: string): Promise<void> {
     const parsed = parseTaskFileName(fileName);
     if (!parsed) return;
-    this.tasks.set({ taskId: parsed.taskId, botId, fileName, location });
+    const ref = { taskId: parsed.taskId, botId, fileName, location };
+    const stat = await lstat(taskFilePath(this.paths, ref)).catch(() => null);
+    if (!stat?.isFile()) {
+      this.tasks.forget(ref);
+      return;
+    }
+    this.tasks.set(ref);
+    await this.noticeTaskStatus(location, botId, fileName);
+  }
+
+  /** What bees did while the server was down: claims taken and statuses rewritten. */
+  private async reconcileBeeState(): Promise<void> {
+    try {
+      for (const name of await readdir(this.paths.claims)) await this.noticeClaim(name);
+      for (const ref of await scanTaskFiles(this.paths, 'tasks')) {
+        if (this.closed) return;
+        await this.noticeTaskStatus('tasks', ref.botId, ref.fileName);
+      }
+    } catch (err) {
+      log.warnOnce('reconcile', `could not reconcile claims and statuses: ${(err as Error).message}`);
+    }
+  }
+
+  /** A bee rewrote a task's status: record the change, so the ledger and the live stream carry it. */
+  private async noticeTaskStatus(location: TaskLocation, botId: string, fileName: string): Promise<void> {
+    const parsed = parseTaskFileName(fileName);
+    if (location !== 'tasks' || !parsed) return;
+    const known = this.view.get(parsed.taskId);
+    if (!known || known.status === 'completed') return;
+    const read = await readTaskFile(taskFilePath(this.paths, { botId, fileName, location }));
+    if (!read.ok) {
+      if (!read.missing)
+        log.warnOnce(`task-file:${fileName}:${read.reason}`, `tasks/${botId}/${fileName} is ${read.reason}`);
+      return;
+    }
+    if (read.task.status === known.status || this.closed) return;
+    await this.ledger
+      .append({
+        event_type: 'task_status_changed',
+        task_id: parsed.taskId,
+        actor: botId,
+        data: { status: read.task.status, previous: known.status },
+      })
+      .catch((err) => log.error(`could not record the status of ${parsed.taskId}`, err));
+  }
+
+  private async noticeClaim(taskId: string): Promise<void> {
+    const known = this.view.get(taskId);
+    if (!known || known.claimed_by !== null || this.closed) return;
+    const claim = await readClaim(this.paths.claims, taskId);
+    if (!claim) return;
+    await this.ledger
+      .append({
+        event_type: 'task_claimed',
+        task_id: taskId,
+        actor: claim.botId,
+        data: { ...claim.raw, bot_id: claim.botId },
+      })
+      .catch((err) => log.error(`could not record the claim of ${taskId}`, err));
   }
 
   /** Reconciles the index with `responses/` on disk: at start-up, and as the slow fallback. */
@@ -151,7 +222,9 @@ export class Hive {
     await Promise.all(owners.map((taskId) => this.complete(taskId, noticedBy)));
   }
 
-  private async refreshResponse(name: string): Promise<void> {
+  /** A response appeared (count it), changed (newest-wins needs its time) or vanished. */
+  private async responseTouched(name: string): Promise<void> {
+    if (!this.responses.has(name)) return this.noticeResponse(name, 'watcher');
     const stat = await this.regularResponse(name);
     if (stat) this.responses.upsert(name, stat.mtimeMs);
     else this.responses.remove(name);

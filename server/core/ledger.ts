@@ -59,9 +59,11 @@ function toEvent(row: Row): LedgerEvent {
 }
 
 export class Ledger {
-  /** Emits 'appended' with each committed batch, in id order. */
+  /** Emits 'appended' with each committed batch, in id order, and 'closing' before it closes. */
   readonly events = new EventEmitter();
-  private readonly db: Database.Database;
+  /** Shared with the projections (read models) kept in the same file. */
+  readonly db: Database.Database;
+  private readonly projections: ((events: LedgerEvent[]) => void)[] = [];
   private readonly insert: Database.Statement;
   private readonly insertOnce: Database.Statement;
   private pending: Pending[] = [];
@@ -78,6 +80,24 @@ export class Ledger {
     this.insert = this.db.prepare(`INSERT ${sql}`);
     this.insertOnce = this.db.prepare(`INSERT OR IGNORE ${sql}`);
     this.events.setMaxListeners(0);
+  }
+
+  /**
+   * Registers a read model updated inside the same transaction as the events it
+   * derives from, so the two can never disagree, even after a crash.
+   */
+  project(apply: (events: LedgerEvent[]) => void): void {
+    this.projections.push(apply);
+  }
+
+  /** Every event in id order, a page at a time (for rebuilding a projection). */
+  *all(pageSize = 5000): Generator<LedgerEvent> {
+    for (let last = 0; ;) {
+      const page = this.after(last, pageSize);
+      yield* page;
+      if (page.length < pageSize) return;
+      last = page[page.length - 1]!.id;
+    }
   }
 
   append(event: NewLedgerEvent): Promise<LedgerEvent> {
@@ -115,6 +135,7 @@ export class Ledger {
   }
 
   close(): void {
+    this.events.emit('closing');
     this.flush();
     this.db.close();
   }
@@ -136,8 +157,8 @@ export class Ledger {
     if (batch.length === 0) return;
     let rows: (LedgerEvent | null)[];
     try {
-      rows = this.db.transaction(() =>
-        batch.map(({ event, once }) => {
+      rows = this.db.transaction(() => {
+        const inserted = batch.map(({ event, once }) => {
           const row = (once ? this.insertOnce : this.insert).get(
             event.ts ?? new Date().toISOString(),
             event.event_type,
@@ -146,8 +167,11 @@ export class Ledger {
             JSON.stringify(event.data ?? {}),
           ) as Row | undefined;
           return row ? toEvent(row) : null;
-        }),
-      )();
+        });
+        const committed = inserted.filter((r): r is LedgerEvent => r !== null);
+        for (const apply of this.projections) apply(committed);
+        return inserted;
+      })();
     } catch (err) {
       const failure = storageError(err, 'recording to the ledger');
       for (const p of batch) p.reject(failure);

@@ -5,7 +5,8 @@
  */
 import { HiveError } from './errors';
 
-export type WaitResult<T> = { kind: 'woken'; value: T } | { kind: 'timeout' } | { kind: 'aborted' };
+export type WaitResult<T> =
+  { kind: 'woken'; value: T } | { kind: 'timeout' } | { kind: 'aborted' } | { kind: 'shutdown' };
 
 interface Waiter<T> {
   settle: (result: WaitResult<T>) => void;
@@ -14,6 +15,7 @@ interface Waiter<T> {
 export class Waiters<T> {
   private readonly byTask = new Map<string, Set<Waiter<T>>>();
   private count = 0;
+  private closed = false;
 
   constructor(private readonly limit: number) {}
 
@@ -32,6 +34,7 @@ export class Waiters<T> {
   }
 
   wait(taskId: string, timeoutMs: number, signal?: AbortSignal): Promise<WaitResult<T>> {
+    if (this.closed) return Promise.resolve({ kind: 'shutdown' });
     this.assertCapacity();
     if (signal?.aborted) return Promise.resolve({ kind: 'aborted' });
     return new Promise((resolve) => {
@@ -58,6 +61,14 @@ export class Waiters<T> {
 
   isWaitedFor(taskId: string): boolean {
     return this.byTask.has(taskId);
+  }
+
+  /** Ends every wait (the server is stopping), so no request holds the shutdown open. */
+  closeAll(): void {
+    this.closed = true;
+    for (const waiters of [...this.byTask.values()]) {
+      for (const waiter of [...waiters]) waiter.settle({ kind: 'shutdown' });
+    }
   }
 
   wake(taskId: string, value: T): void {

@@ -1,0 +1,30 @@
+/** The list's filters as they live in the URL, shared by the server prefetch and the client list. */
+import { TASK_FILTER_KEYS, type TaskFilters } from '@/server/contracts/task-list';
+
+export const PAGE_SIZE = 50;
+
+export function filtersFromParams(
+  params: URLSearchParams | Record<string, string | string[] | undefined>,
+): TaskFilters {
+  const get = (key: string) =>
+    params instanceof URLSearchParams ? params.get(key) : ([params[key]].flat()[0] ?? null);
+  const filters: TaskFilters = {};
+  for (const key of TASK_FILTER_KEYS) {
+    const value = get(key)?.trim();
+    if (value) filters[key] = value.slice(0, key === 'search' ? 200 : 64);
+  }
+  return filters;
+}
+
+export function paramsFromFilters(filters: TaskFilters): string {
+  const params = new URLSearchParams();
+  for (const key of TASK_FILTER_KEYS) if (filters[key]) params.set(key, filters[key]!);
+  const query = params.toString();
+  return query ? `?${query}` : '';
+}
+
+export function listInput(filters: TaskFilters) {
+  return { ...filters, limit: PAGE_SIZE };
+}
+
+export const nextPage = (page: { next_cursor: number | null }) => page.next_cursor;

@@ -1,0 +1,178 @@
+'use client';
+/** The live task list: filters and search live in the URL, rows page in newest first. */
+import { useInfiniteQuery } from '@tanstack/react-query';
+import Link from 'next/link';
+import { usePathname, useRouter, useSearchParams } from 'next/navigation';
+import { useEffect, useId, useState, type FormEvent } from 'react';
+import type { TaskFilters } from '@/server/contracts/task-list';
+import { useTRPC } from '../_trpc/client';
+import { Age } from './age';
+import { StatusBadge } from './status-badge';
+import { filtersFromParams, listInput, nextPage, paramsFromFilters } from './task-filters';
+
+const STATUSES = ['active', 'in_progress', 'blocked', 'completed'];
+
+export function TaskList({ lanes, providers }: { lanes: string[]; providers: string[] }) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const pathname = usePathname();
+  const searchParams = useSearchParams();
+  const filters = filtersFromParams(searchParams);
+  const id = useId();
+  const [search, setSearch] = useState(filters.search ?? '');
+  useEffect(() => setSearch(filters.search ?? ''), [filters.search]);
+
+  const list = useInfiniteQuery(
+    trpc.tasks.list.infiniteQueryOptions(listInput(filters), { getNextPageParam: nextPage }),
+  );
+
+  const setFilters = (next: TaskFilters) => router.replace(`${pathname}${paramsFromFilters(next)}`, { scroll: false });
+  const setFilter = (key: keyof TaskFilters, value: string) => setFilters({ ...filters, [key]: value || undefined });
+  const onSearch = (event: FormEvent) => {
+    event.preventDefault();
+    setFilter('search', search.trim());
+  };
+  const rows = list.data?.pages.flatMap((page) => page.items) ?? [];
+  const filtered = Object.keys(filters).length > 0;
+
+  return (
+    <section className="panel tasks" aria-labelledby={`${id}-heading`}>
+      <div className="panel-head">
+        <h2 id={`${id}-heading`}>Tasks</h2>
+        {filtered && (
+          <button type="button" className="link-button" onClick={() => setFilters({})}>
+            Clear filters
+          </button>
+        )}
+      </div>
+      <div className="filters">
+        <form onSubmit={onSearch} role="search" className="search">
+          <label htmlFor={`${id}-search`} className="sr-only">
+            Search by id prefix or words
+          </label>
+          <input
+            id={`${id}-search`}
+            type="search"
+            value={search}
+            onChange={(e) => setSearch(e.target.value)}
+            placeholder="Search id prefix or words…"
+          />
+          <button type="submit">Search</button>
+        </form>
+        <FilterSelect
+          label="Status"
+          value={filters.status}
+          options={STATUSES}
+          onChange={(v) => setFilter('status', v)}
+        />
+        <FilterSelect label="Lane" value={filters.lane} options={lanes} onChange={(v) => setFilter('lane', v)} />
+        <FilterSelect
+          label="Provider"
+          value={filters.provider}
+          options={providers}
+          onChange={(v) => setFilter('provider', v)}
+        />
+        <FilterText label="Bot" value={filters.bot_id} onChange={(v) => setFilter('bot_id', v)} />
+        <FilterText label="Intent" value={filters.intent} onChange={(v) => setFilter('intent', v)} />
+      </div>
+
+      {list.isPending ? (
+        <p className="empty">Loading tasks…</p>
+      ) : list.isError ? (
+        <p className="empty error" role="alert">
+          Could not load tasks: {list.error.message}.{' '}
+          <button type="button" className="link-button" onClick={() => void list.refetch()}>
+            Try again
+          </button>
+        </p>
+      ) : rows.length === 0 ? (
+        <p className="empty" data-testid="empty">
+          {filtered
+            ? 'No task matches these filters. Clear them to see every task.'
+            : 'No tasks yet. Submit one with the form, or with curl (see the README).'}
+        </p>
+      ) : (
+        <div className="table-wrap">
+          <table data-testid="task-table">
+            <thead>
+              <tr>
+                <th scope="col">Task</th>
+                <th scope="col">Status</th>
+                <th scope="col">Lane</th>
+                <th scope="col">Provider</th>
+                <th scope="col">Delivery</th>
+                <th scope="col">Bot</th>
+                <th scope="col">Age</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((task) => (
+                <tr key={task.task_id} data-testid="task-row" data-task-id={task.task_id}>
+                  <td>
+                    <Link href={`/tasks/${task.task_id}`} className="task-link">
+                      <code>{task.task_id}</code>
+                      <span className="task-title">{task.title}</span>
+                    </Link>
+                  </td>
+                  <td>
+                    <StatusBadge status={task.status} />
+                  </td>
+                  <td data-testid="lane">{task.lane}</td>
+                  <td data-testid="provider">{task.provider}</td>
+                  <td>{task.delivery_mode}</td>
+                  <td>{task.bot_id}</td>
+                  <td>
+                    <Age iso={task.created_at} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {list.hasNextPage && (
+        <button type="button" onClick={() => void list.fetchNextPage()} disabled={list.isFetchingNextPage}>
+          {list.isFetchingNextPage ? 'Loading…' : 'Load older tasks'}
+        </button>
+      )}
+    </section>
+  );
+}
+
+function FilterSelect(props: { label: string; value?: string; options: string[]; onChange: (value: string) => void }) {
+  const id = useId();
+  const options = props.value && !props.options.includes(props.value) ? [...props.options, props.value] : props.options;
+  return (
+    <span className="filter">
+      <label htmlFor={id}>{props.label}</label>
+      <select id={id} value={props.value ?? ''} onChange={(e) => props.onChange(e.target.value)}>
+        <option value="">any</option>
+        {options.map((o) => (
+          <option key={o} value={o}>
+            {o}
+          </option>
+        ))}
+      </select>
+    </span>
+  );
+}
+
+function FilterText(props: { label: string; value?: string; onChange: (value: string) => void }) {
+  const id = useId();
+  const [value, setValue] = useState(props.value ?? '');
+  useEffect(() => setValue(props.value ?? ''), [props.value]);
+  return (
+    <span className="filter">
+      <label htmlFor={id}>{props.label}</label>
+      <input
+        id={id}
+        value={value}
+        size={9}
+        placeholder="any"
+        onChange={(e) => setValue(e.target.value)}
+        onBlur={() => value !== (props.value ?? '') && props.onChange(value.trim())}
+        onKeyDown={(e) => e.key === 'Enter' && props.onChange(value.trim())}
+      />
+    </span>
+  );
+}

@@ -1,0 +1,170 @@
+import { rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { isTrackedEnvelope, TRPCError } from '@trpc/server';
+import type { LedgerEvent } from '../contracts/ledger';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { eventually, openTempHive } from '../testing/temp-hive';
+import { createCaller } from './root';
+
+type TempHive = Awaited<ReturnType<typeof openTempHive>>;
+const hello = { intent: 'code', title: 'Create hello.py', summary: 'Write a hello world script' };
+
+let hive: TempHive;
+let caller: ReturnType<typeof createCaller>;
+beforeEach(async () => {
+  hive = await openTempHive();
+  caller = createCaller({ hive, actor: 'test' });
+});
+afterEach(() => hive.cleanup());
+
+async function respond(name: string, content: string) {
+  const tmp = path.join(hive.paths.tmp, `${name}.part`);
+  await writeFile(tmp, content);
+  await rename(tmp, path.join(hive.paths.responses, name));
+}
+
+describe('tasks.run and tasks.status', () => {
+  it('dispatch through the same executor as REST', async () => {
+    const result = await caller.tasks.run({ ...hello, task_id: 'TASK-T1' });
+    expect(result).toMatchObject({ status: 'dispatched', task_id: 'TASK-T1', lane: 'terminal', provider: 'cli' });
+    expect(await caller.tasks.status({ task_id: 'TASK-T1' })).toMatchObject({ status: 'active' });
+    expect(hive.ledger.forTask('TASK-T1')[0]).toMatchObject({ actor: 'test' });
+  });
+
+  it('refuses bad input with BAD_REQUEST naming each field', async () => {
+    const err = await caller.tasks.run({ ...hello, title: '', timeout_seconds: 0 } as never).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TRPCError);
+    expect((err as TRPCError).code).toBe('BAD_REQUEST');
+  });
+
+  it('refuses a duplicate task_id with CONFLICT', async () => {
+    await caller.tasks.run({ ...hello, task_id: 'TASK-T2' });
+    await expect(caller.tasks.run({ ...hello, task_id: 'TASK-T2' })).rejects.toMatchObject({ code: 'CONFLICT' });
+  });
+
+  it('says NOT_FOUND for the detail of an unknown task', async () => {
+    await expect(caller.tasks.detail({ task_id: 'TASK-NONE' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
+
+describe('tasks.list', () => {
+  beforeEach(async () => {
+    await caller.tasks.run({ ...hello, task_id: 'TASK-A1', intent: 'code', title: 'Write the parser' });
+    await caller.tasks.run({
+      ...hello,
+      task_id: 'TASK-A2',
+      intent: 'design',
+      title: 'Plan the schema',
+      bot_id: 'BEE-002',
+    });
+    await caller.tasks.run({
+      ...hello,
+      task_id: 'OTHER-1',
+      intent: 'research',
+      title: 'Survey parsers',
+      summary: 'compare zod and valibot',
+    });
+  });
+
+  it('lists newest first with the routed lane and provider', async () => {
+    const { items } = await caller.tasks.list({});
+    expect(items.map((t) => t.task_id)).toEqual(['OTHER-1', 'TASK-A2', 'TASK-A1']);
+    expect(items[2]).toMatchObject({
+      lane: 'terminal',
+      provider: 'cli',
+      delivery_mode: 'task_file',
+      rule: 'code',
+      status: 'active',
+    });
+  });
+
+  it('filters by lane, bot and intent', async () => {
+    expect((await caller.tasks.list({ lane: 'llm' })).items.map((t) => t.task_id)).toEqual(['OTHER-1', 'TASK-A2']);
+    expect((await caller.tasks.list({ bot_id: 'BEE-002' })).items.map((t) => t.task_id)).toEqual(['TASK-A2']);
+    expect((await caller.tasks.list({ intent: 'code' })).items.map((t) => t.task_id)).toEqual(['TASK-A1']);
+  });
+
+  it('searches by id prefix and by words in title or summary', async () => {
+    expect((await caller.tasks.list({ search: 'TASK-A' })).items.map((t) => t.task_id)).toEqual(['TASK-A2', 'TASK-A1']);
+    expect((await caller.tasks.list({ search: 'pars' })).items.map((t) => t.task_id)).toEqual(['OTHER-1', 'TASK-A1']);
+    expect((await caller.tasks.list({ search: 'valibot' })).items.map((t) => t.task_id)).toEqual(['OTHER-1']);
+    expect((await caller.tasks.list({ search: '"; DROP TABLE' })).items).toEqual([]);
+  });
+
+  it('pages with a cursor that stays correct while new tasks arrive', async () => {
+    const first = await caller.tasks.list({ limit: 2 });
+    expect(first.items.map((t) => t.task_id)).toEqual(['OTHER-1', 'TASK-A2']);
+    await caller.tasks.run({ ...hello, task_id: 'TASK-NEW' });
+    const second = await caller.tasks.list({ limit: 2, cursor: first.next_cursor });
+    expect(second.items.map((t) => t.task_id)).toEqual(['TASK-A1']);
+    expect(second.next_cursor).toBeNull();
+  });
+
+  it('shows statuses bees write and completion', async () => {
+    const { task_path } = (await caller.tasks.detail({ task_id: 'TASK-A1' })).row!;
+    const file = path.join(hive.paths.root, task_path);
+    const task = JSON.parse(await (await import('node:fs/promises')).readFile(file, 'utf8'));
+    await writeFile(`${file}.tmp`, JSON.stringify({ ...task, status: 'in_progress' }));
+    await rename(`${file}.tmp`, file);
+    await eventually(async () => (await caller.tasks.list({ status: 'in_progress' })).items.length === 1);
+
+    await respond('TASK-A1.md', 'done');
+    await eventually(async () => (await caller.tasks.list({ status: 'completed' })).items.length === 1);
+    const timeline = await caller.tasks.timeline({ task_id: 'TASK-A1' });
+    expect(timeline.events.map((e) => e.event_type)).toEqual([
+      'task_execution_started',
+      'task_routed',
+      'task_dispatched',
+      'task_status_changed',
+      'task_completed',
+      'task_archived',
+    ]);
+    expect(timeline.events[0]!.since_previous_ms).toBeNull();
+    expect(timeline.events[4]!.since_previous_ms).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('routing.table', () => {
+  it('shows the table in force, its source and the last load error', async () => {
+    expect(await caller.routing.table()).toMatchObject({ source: 'default', error: null });
+    await writeFile(hive.paths.routingFile, '{"rules": 3}');
+    await eventually(async () => (await caller.routing.table()).error);
+    const info = await caller.routing.table();
+    expect(info.source).toBe('default');
+    expect(info.error).toMatch(/routing\.json is invalid/);
+  });
+});
+
+/** The caller yields tracked envelopes `[id, event]`; over SSE the id becomes the SSE event id. */
+async function* events<T>(stream: AsyncIterable<unknown>): AsyncGenerator<[string, T]> {
+  for await (const item of stream) {
+    if (!isTrackedEnvelope<T>(item)) throw new Error('expected a tracked event');
+    yield [item[0], item[1]];
+  }
+}
+
+describe('hive.live', () => {
+  it('streams ledger events as they happen and resumes after the last id without gaps or repeats', async () => {
+    const stream = events<LedgerEvent>(await caller.hive.live({}));
+    const seen: { id: string; type: string }[] = [];
+    const reading = (async () => {
+      for await (const [id, event] of stream) {
+        seen.push({ id, type: event.event_type });
+        if (seen.length === 3) break;
+      }
+    })();
+    await caller.tasks.run({ ...hello, task_id: 'TASK-L1' });
+    await reading;
+    expect(seen.map((s) => s.type)).toEqual(['task_execution_started', 'task_routed', 'task_dispatched']);
+
+    await caller.tasks.run({ ...hello, task_id: 'TASK-L2' });
+    const resumed: string[] = [];
+    const stream2 = events<LedgerEvent>(await caller.hive.live({ lastEventId: seen[2]!.id }));
+    for await (const [id, event] of stream2) {
+      resumed.push(`${event.task_id}#${id}`);
+      if (resumed.length === 3) break;
+    }
+    expect(resumed.every((r) => r.startsWith('TASK-L2#'))).toBe(true);
+    expect(Number(resumed[0]!.split('#')[1])).toBe(Number(seen[2]!.id) + 1);
+  });
+});
