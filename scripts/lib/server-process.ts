@@ -50,7 +50,7 @@ export async function startServer(options: StartOptions = {}): Promise<ServerPro
   let log = '';
   const child = spawn(process.execPath, [NEXT_BIN, 'start', '-p', String(port), '-H', '127.0.0.1'], {
     cwd: PROJECT_ROOT,
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', HIVE_ROOT: root, ...options.env },
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', UV_THREADPOOL_SIZE: '16', HIVE_ROOT: root, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (d: Buffer) => (log += d.toString()));

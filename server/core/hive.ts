@@ -43,6 +43,8 @@ export class Hive {
   private stopWatching: (() => Promise<void>) | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
   private closed = false;
+  /** Task files this process just published: their own file event needs no second look. */
+  private readonly ownWrites = new Set<string>();
 
   private constructor(paths: HivePaths, options: HiveOptions) {
     this.paths = paths;
@@ -58,6 +60,10 @@ export class Hive {
       routing: this.routing,
       waiters: this.waiters,
       view: this.view,
+      onWritten: (ref) => {
+        if (this.ownWrites.size > 10_000) this.ownWrites.clear();
+        this.ownWrites.add(`${ref.botId}/${ref.fileName}`);
+      },
       onDispatched: (taskId) => {
         if (this.responses.latestFor(taskId)) void this.complete(taskId, 'dispatch');
       },
@@ -128,6 +134,7 @@ export class Hive {
   private async taskFileTouched(location: TaskLocation, botId: string, fileName: string): Promise<void> {
     const parsed = parseTaskFileName(fileName);
     if (!parsed) return;
+    if (location === 'tasks' && this.ownWrites.delete(`${botId}/${fileName}`)) return;
     const ref = { taskId: parsed.taskId, botId, fileName, location };
     const stat = await lstat(taskFilePath(this.paths, ref)).catch(() => null);
     if (!stat?.isFile()) {
@@ -156,7 +163,7 @@ export class Hive {
     const parsed = parseTaskFileName(fileName);
     if (location !== 'tasks' || !parsed) return;
     const known = this.view.get(parsed.taskId);
-    if (!known || known.status === 'completed') return;
+    if (!known || known.completed_at) return;
     const read = await readTaskFile(taskFilePath(this.paths, { botId, fileName, location }));
     if (!read.ok) {
       if (!read.missing)
@@ -235,6 +242,10 @@ export class Hive {
     const response = await this.executor.checkResponse(taskId);
     if (!response) return;
     this.waiters.wake(taskId, response);
+    // A bee that marks a task `blocked` and answers right away must not have the status
+    // overtaken by the completion: record the file's last status first.
+    const ref = this.tasks.get(taskId);
+    if (ref?.location === 'tasks') await this.noticeTaskStatus('tasks', ref.botId, ref.fileName);
     try {
       await this.ledger.recordCompletion(taskId, SERVER_ACTOR, {
         response_path: response.response_path,

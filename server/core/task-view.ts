@@ -59,8 +59,9 @@ export class TaskView {
         `UPDATE task_view SET status = @status, updated_at = @ts WHERE task_id = @task_id AND status <> '${TERMINAL}'`,
       ),
       completed: db.prepare(
-        `UPDATE task_view SET status = '${TERMINAL}', response_path = @response_path, completed_at = @ts, updated_at = @ts
-         WHERE task_id = @task_id`,
+        // A blocked task that answered (to say why) stays blocked in the list.
+        `UPDATE task_view SET status = CASE status WHEN 'blocked' THEN 'blocked' ELSE '${TERMINAL}' END,
+         response_path = @response_path, completed_at = @ts, updated_at = @ts WHERE task_id = @task_id`,
       ),
       get: db.prepare('SELECT * FROM task_view WHERE task_id = ?'),
       count: db.prepare('SELECT COUNT(*) AS n FROM task_view'),

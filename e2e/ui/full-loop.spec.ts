@@ -1,0 +1,35 @@
+/** The quick start's main job: server and reference bee together answer a task submitted in the browser. */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { freePort, tempHiveRoot } from '../../scripts/lib/server-process';
+import { expect, test } from '../support/fixtures';
+
+test('a task submitted from the dashboard is answered by the bee with no one else involved', async ({ page }) => {
+  const [root, port] = [await tempHiveRoot(), await freePort()];
+  const up = spawn(process.execPath, ['--import', 'tsx', path.resolve('scripts/start.ts')], {
+    env: { ...process.env, HIVE_ROOT: root, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  up.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  up.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((resolve) => up.once('exit', (code) => resolve(code)));
+  try {
+    await expect.poll(() => output, { timeout: 30_000 }).toContain('watching .deia/hive/tasks/BEE-001');
+    await page.goto(`http://127.0.0.1:${port}`);
+    const form = page.getByRole('region', { name: 'Submit a task' });
+    await form.getByLabel('Intent').fill('design');
+    await form.getByLabel('Title').fill('Sketch the event ledger');
+    await form.getByLabel('Summary').fill('Append-only, SQLite');
+    await form.getByRole('button', { name: 'Dispatch' }).click();
+
+    const row = page.getByTestId('task-row').filter({ hasText: 'Sketch the event ledger' });
+    await expect(row.getByTestId('status')).toHaveText('completed');
+    await row.getByRole('link').click();
+    await expect(page.getByTestId('markdown')).toContainText('Answered by BEE-001');
+    await expect(page.getByTestId('timeline')).toContainText('task_claimed');
+  } finally {
+    up.kill('SIGINT');
+    expect(await exited).toBe(0);
+  }
+});

@@ -1,0 +1,52 @@
+/**
+ * Claims: `claims/{task_id}` created with O_EXCL, so of any number of bees exactly one
+ * owns a task. A claim names the bee and its process, so a restarted bee can tell its own
+ * unfinished work (owner process gone) from a task another live bee is working on.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface ClaimRecord {
+  bot_id: string;
+  bee: string;
+  host: string;
+  pid: number;
+  claimed_at: string;
+}
+
+export type ClaimOutcome = 'claimed' | 'resumed' | 'taken';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export async function claimTask(claimsDir: string, taskId: string, botId: string, bee: string): Promise<ClaimOutcome> {
+  const file = path.join(claimsDir, taskId);
+  const record: ClaimRecord = {
+    bot_id: botId,
+    bee,
+    host: os.hostname(),
+    pid: process.pid,
+    claimed_at: new Date().toISOString(),
+  };
+  try {
+    await writeFile(file, `${JSON.stringify(record)}\n`, { flag: 'wx' });
+    return 'claimed';
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  const existing = await readFile(file, 'utf8')
+    .then((text) => JSON.parse(text) as Partial<ClaimRecord>)
+    .catch(() => null);
+  const mine = existing?.bee === bee && existing.host === os.hostname();
+  // Our own claim from a run that died before answering: the work was never finished.
+  if (mine && existing.pid !== process.pid && typeof existing.pid === 'number' && !alive(existing.pid))
+    return 'resumed';
+  return 'taken';
+}

@@ -1,0 +1,127 @@
+/** The bee's command line: flags, an optional JSON config, and which handler serves which lane. */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { BotIdSchema, DEFAULT_BOT_ID } from '../../server/contracts/ids';
+import type { TaskFile } from '../../server/contracts/task';
+import { builtinHandler, execHandler, type Handler } from './handlers';
+
+export const BEE_USAGE = `Usage: npm run bee -- [options]
+
+A reference bee: answers the tasks in .deia/hive/tasks/{bot}/.
+
+Options:
+  --bot ID               bot id whose folder to serve (default ${DEFAULT_BOT_ID})
+  --root DIR             HIVE_ROOT (default: $HIVE_ROOT or the working directory)
+  --name NAME            this bee's name in its claims (default: the bot id); give bees
+                         sharing one folder distinct names
+  --exec CMD             run CMD for each task: task JSON on stdin, stdout is the response
+  --exec-lane LANE=CMD   run CMD for tasks routed to LANE (repeatable; wins over --exec)
+  --exec-timeout SECS    kill a command that runs longer (default 600)
+  --config FILE          JSON: {"exec": CMD, "lanes": {LANE: CMD}, "exec_timeout_seconds": N}
+  --once                 answer what is there now, then exit
+  -h, --help             show this help
+
+Without --exec the bee writes a Markdown answer itself (the task, its routing, a plan).`;
+
+const FLAGS = {
+  bot: { type: 'string' },
+  root: { type: 'string' },
+  name: { type: 'string' },
+  exec: { type: 'string' },
+  'exec-lane': { type: 'string', multiple: true },
+  'exec-timeout': { type: 'string' },
+  config: { type: 'string' },
+  once: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const ConfigSchema = z.strictObject({
+  exec: z.string().min(1).optional(),
+  lanes: z.record(z.string(), z.string().min(1)).optional(),
+  exec_timeout_seconds: z.number().positive().optional(),
+});
+
+export class UsageError extends Error {}
+
+export interface BeeCliOptions {
+  help: boolean;
+  botId: string;
+  root: string;
+  name: string;
+  once: boolean;
+  handlerFor(task: TaskFile): Handler;
+  describe: string;
+}
+
+function closest(flag: string): string | undefined {
+  const names = Object.keys(FLAGS);
+  const distance = (a: string, b: string) => {
+    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+    for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+    for (let i = 1; i <= a.length; i++)
+      for (let j = 1; j <= b.length; j++)
+        d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    return d[a.length]![b.length]!;
+  };
+  const best = names.map((n) => [n, distance(flag, n)] as const).sort((x, y) => x[1] - y[1])[0];
+  return best && best[1] <= 3 ? best[0] : undefined;
+}
+
+export function parseBeeArgs(argv: string[], env: NodeJS.ProcessEnv): BeeCliOptions {
+  let values;
+  try {
+    ({ values } = parseArgs({ args: argv, options: FLAGS, allowPositionals: false, strict: true }));
+  } catch (err) {
+    const unknown = /Unknown option '--?([^']+)'/.exec((err as Error).message)?.[1];
+    const hint = unknown && closest(unknown) ? ` Did you mean --${closest(unknown)}?` : '';
+    throw new UsageError(`${(err as Error).message}.${hint} See --help.`);
+  }
+  const config = values.config ? loadConfig(values.config) : {};
+  const bot = BotIdSchema.safeParse(values.bot ?? DEFAULT_BOT_ID);
+  if (!bot.success) throw new UsageError(`--bot: ${bot.error.issues[0]?.message}`);
+  const timeoutSeconds =
+    values['exec-timeout'] !== undefined ? Number(values['exec-timeout']) : (config.exec_timeout_seconds ?? 600);
+  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0)
+    throw new UsageError('--exec-timeout must be a positive number of seconds');
+
+  const lanes: Record<string, string> = { ...config.lanes };
+  for (const entry of values['exec-lane'] ?? []) {
+    const at = entry.indexOf('=');
+    if (at < 1) throw new UsageError(`--exec-lane takes LANE=CMD, got "${entry}"`);
+    lanes[entry.slice(0, at)] = entry.slice(at + 1);
+  }
+  const fallbackCommand = values.exec ?? config.exec;
+  const builtin = builtinHandler(bot.data);
+  const handlers = new Map(Object.entries(lanes).map(([lane, cmd]) => [lane, execHandler(cmd, timeoutSeconds * 1000)]));
+  const fallback = fallbackCommand ? execHandler(fallbackCommand, timeoutSeconds * 1000) : builtin;
+  const describe = [
+    ...Object.entries(lanes).map(([lane, cmd]) => `lane ${lane}: ${cmd}`),
+    fallbackCommand ? `otherwise: ${fallbackCommand}` : 'otherwise: built-in Markdown answer',
+  ].join('; ');
+
+  return {
+    help: values.help ?? false,
+    botId: bot.data,
+    root: values.root ?? env.HIVE_ROOT ?? process.cwd(),
+    name: values.name ?? bot.data,
+    once: values.once ?? false,
+    handlerFor: (task) => handlers.get(task.lane) ?? fallback,
+    describe,
+  };
+}
+
+function loadConfig(file: string): z.infer<typeof ConfigSchema> {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`--config ${file}: ${(err as Error).message}`);
+  }
+  const parsed = ConfigSchema.safeParse(json);
+  if (!parsed.success)
+    throw new UsageError(
+      `--config ${file}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
+  return parsed.data;
+}
