@@ -15,17 +15,21 @@ function tmpName(tmpDir: string): string {
   return path.join(tmpDir, `${process.pid}.${sequence}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
-export async function publishFile(tmpDir: string, finalPath: string, data: string): Promise<void> {
+/** Returns the published file's inode, so its own file event can be recognised later. */
+export async function publishFile(tmpDir: string, finalPath: string, data: string): Promise<number> {
   const tmp = tmpName(tmpDir);
   try {
     const handle = await open(tmp, 'wx', 0o644);
+    let inode: number;
     try {
       await handle.writeFile(data, 'utf8');
       await handle.sync();
+      inode = (await handle.stat()).ino;
     } finally {
       await handle.close();
     }
     await link(tmp, finalPath);
+    return inode;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
       throw new HiveError('CONFLICT', `${path.basename(finalPath)} already exists; it was left untouched.`);

@@ -22,7 +22,7 @@ import { readResponsePreview } from './response-files';
 import type { RoutingTableStore } from './routing';
 import type { TaskIndex } from './task-index';
 import type { TaskView } from './task-view';
-import { readTaskFile, taskFilePath, writeTask, type TaskFileRef } from './task-files';
+import { readTaskFile, taskFilePath, writeTask, type WrittenTask } from './task-files';
 import type { Waiters } from './waiters';
 
 export const SERVER_ACTOR = 'hive-control';
@@ -36,7 +36,7 @@ export interface ExecutorParts {
   waiters: Waiters<CompletedResponse>;
   view: TaskView;
   /** Called as soon as the task file is in place, before its file event arrives. */
-  onWritten(ref: TaskFileRef): void;
+  onWritten(written: WrittenTask): void;
   /** Called once a task is on disk and recorded, so a response that arrived early counts. */
   onDispatched(taskId: string): void;
 }
@@ -109,8 +109,8 @@ export class Executor {
         started_at: startedAt,
         routing: { rule: route.rule, source: route.source },
       };
-      const ref = await writeTask(paths, task, now);
-      this.parts.onWritten(ref);
+      const { inode, ...ref } = await writeTask(paths, task, now);
+      this.parts.onWritten({ ...ref, inode });
       written = taskFilePath(paths, ref);
       const taskPath = relativeToRoot(paths, written);
       const events: NewLedgerEvent[] = [

@@ -43,15 +43,18 @@ export async function watchHive(paths: HivePaths, on: HiveWatchHandlers): Promis
   /** `tasks/` and `archive/` hold one folder per bot; each new one gets its own watch. */
   const watchBotFolders = async (location: TaskLocation) => {
     const base = location === 'tasks' ? paths.tasks : paths.archive;
-    const follow = async (botId: string | null) => {
+    const follow = async (botId: string | null, appeared: boolean) => {
       if (!botId || !BotIdSchema.safeParse(botId).success) return;
       const dir = path.join(base, botId);
       const stat = await lstat(dir).catch(() => null);
       if (!stat?.isDirectory()) return;
+      if (watchers.has(dir)) return;
       watchDir(dir, (name) => name && on.taskFileTouched(location, botId, name));
+      // Files that landed in a new folder before its watch existed would otherwise go unseen.
+      if (appeared) for (const name of await readdir(dir).catch(() => [])) on.taskFileTouched(location, botId, name);
     };
-    watchDir(base, (name) => void follow(name));
-    for (const entry of await readdir(base).catch(() => [])) await follow(entry);
+    watchDir(base, (name) => void follow(name, true));
+    for (const entry of await readdir(base).catch(() => [])) await follow(entry, false);
   };
 
   watchDir(paths.responses, on.responseTouched);

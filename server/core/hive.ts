@@ -43,8 +43,8 @@ export class Hive {
   private stopWatching: (() => Promise<void>) | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
   private closed = false;
-  /** Task files this process just published: their own file event needs no second look. */
-  private readonly ownWrites = new Set<string>();
+  /** Inodes of task files this process just published: their own file event needs no second look. */
+  private readonly ownWrites = new Map<string, number>();
 
   private constructor(paths: HivePaths, options: HiveOptions) {
     this.paths = paths;
@@ -60,9 +60,9 @@ export class Hive {
       routing: this.routing,
       waiters: this.waiters,
       view: this.view,
-      onWritten: (ref) => {
+      onWritten: (written) => {
         if (this.ownWrites.size > 10_000) this.ownWrites.clear();
-        this.ownWrites.add(`${ref.botId}/${ref.fileName}`);
+        this.ownWrites.set(`${written.botId}/${written.fileName}`, written.inode);
       },
       onDispatched: (taskId) => {
         if (this.responses.latestFor(taskId)) void this.complete(taskId, 'dispatch');
@@ -134,7 +134,6 @@ export class Hive {
   private async taskFileTouched(location: TaskLocation, botId: string, fileName: string): Promise<void> {
     const parsed = parseTaskFileName(fileName);
     if (!parsed) return;
-    if (location === 'tasks' && this.ownWrites.delete(`${botId}/${fileName}`)) return;
     const ref = { taskId: parsed.taskId, botId, fileName, location };
     const stat = await lstat(taskFilePath(this.paths, ref)).catch(() => null);
     if (!stat?.isFile()) {
@@ -142,6 +141,13 @@ export class Hive {
       return;
     }
     this.tasks.set(ref);
+    const key = `${botId}/${fileName}`;
+    // Our own publication, unchanged since: nothing a bee did to look at. A bee's rewrite
+    // arrives as a new file (a new inode) and is read.
+    if (location === 'tasks' && this.ownWrites.get(key) === stat.ino) {
+      this.ownWrites.delete(key);
+      return;
+    }
     await this.noticeTaskStatus(location, botId, fileName);
   }
 

@@ -21,6 +21,10 @@ export interface TaskFileRef {
   location: TaskLocation;
 }
 
+export interface WrittenTask extends TaskFileRef {
+  inode: number;
+}
+
 export function parseTaskFileName(fileName: string): { stamp: string; taskId: string } | null {
   const match = TASK_FILE_NAME.exec(fileName);
   if (!match || !ID_PATTERN.test(match[2]!)) return null;
@@ -34,7 +38,7 @@ export function taskFilePath(paths: HivePaths, ref: Omit<TaskFileRef, 'taskId'>)
 const knownBotDirs = new Set<string>();
 
 /** Publishes a new task file; refuses (409) rather than replace an existing one. */
-export async function writeTask(paths: HivePaths, task: TaskFile, at: Date): Promise<TaskFileRef> {
+export async function writeTask(paths: HivePaths, task: TaskFile, at: Date): Promise<WrittenTask> {
   const dir = path.join(paths.tasks, task.bot_id);
   if (!knownBotDirs.has(dir)) {
     try {
@@ -45,8 +49,8 @@ export async function writeTask(paths: HivePaths, task: TaskFile, at: Date): Pro
     knownBotDirs.add(dir);
   }
   const fileName = `${fileStamp(at)}-${task.task_id}.json`;
-  await publishFile(paths.tmp, path.join(dir, fileName), `${JSON.stringify(task, null, 2)}\n`);
-  return { taskId: task.task_id, botId: task.bot_id, fileName, location: 'tasks' };
+  const inode = await publishFile(paths.tmp, path.join(dir, fileName), `${JSON.stringify(task, null, 2)}\n`);
+  return { taskId: task.task_id, botId: task.bot_id, fileName, location: 'tasks', inode };
 }
 
 export type TaskFileRead = { ok: true; task: TaskFile } | { ok: false; reason: string; missing?: boolean };
