@@ -3,8 +3,7 @@
  * their own servers on free ports against temporary hives, so they can restart and kill them.
  */
 import { defineConfig } from '@playwright/test';
-
-const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './scripts/lib/chromium';
 
 export default defineConfig({
   testDir: 'e2e',
@@ -16,17 +15,7 @@ export default defineConfig({
   use: {
     trace: 'retain-on-failure',
     video: 'off',
-    launchOptions: {
-      executablePath: chromium,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    },
+    launchOptions: { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS },
   },
   projects: [
     { name: 'api', testDir: 'e2e/api' },

@@ -13,16 +13,15 @@ async function curl(args: string[]): Promise<any> {
   return JSON.parse(stdout);
 }
 
+/** `curl -X POST URL -H "Content-Type: application/json" -d BODY`, as the README writes it. */
+const curlPost = (url: string, body: string) =>
+  curl(['-X', 'POST', url, '-H', 'Content-Type: application/json', '-d', body]);
+
 test('dispatch, then status, then a wait that returns as soon as a bee responds', async ({ server }) => {
-  const dispatched = await curl([
-    '-X',
-    'POST',
+  const dispatched = await curlPost(
     `${server.url}/api/tasks/run`,
-    '-H',
-    'Content-Type: application/json',
-    '-d',
     '{"intent": "code", "title": "Create hello.py", "summary": "Write a hello world script"}',
-  ]);
+  );
   expect(dispatched).toMatchObject({
     status: 'dispatched',
     bot_id: 'BEE-001',
@@ -50,16 +49,11 @@ test('dispatch, then status, then a wait that returns as soon as a bee responds'
 
   // The third example waits; a separate write answers it after a moment.
   const started = Date.now();
-  const waiting = curl([
-    '-X',
-    'POST',
+  const waiting = curlPost(
     `${server.url}/api/tasks/run`,
-    '-H',
-    'Content-Type: application/json',
-    '-d',
     `{"intent": "code", "title": "Create hello.py", "summary": "Write a hello world script",
        "wait_for_response": true, "timeout_seconds": 60, "task_id": "TASK-WAIT-1"}`,
-  ]);
+  );
   await expect.poll(async () => (await fetch(`${server.url}/api/tasks/status/TASK-WAIT-1`)).status).toBe(200);
   await writeResponse(server.root, 'BEE-001-RESPONSE-TASK-WAIT-1.md', 'waited for');
   const answered = await waiting;
@@ -75,15 +69,10 @@ test('dispatch, then status, then a wait that returns as soon as a bee responds'
 });
 
 test('a wait that nobody answers times out with a timeout response', async ({ server }) => {
-  const reply = await curl([
-    '-X',
-    'POST',
+  const reply = await curlPost(
     `${server.url}/api/tasks/run`,
-    '-H',
-    'Content-Type: application/json',
-    '-d',
     '{"intent": "design", "title": "t", "summary": "s", "wait_for_response": true, "timeout_seconds": 1, "task_id": "TASK-SILENT"}',
-  ]);
+  );
   expect(reply).toMatchObject({
     status: 'dispatched',
     lane: 'llm',
