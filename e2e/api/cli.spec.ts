@@ -1,0 +1,261 @@
+/** The `hive` CLI as a person or script runs it: a child process against the production server. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { freePort } from '../../scripts/lib/server-process';
+import { dispatch, expect, test, writeResponse } from '../support/fixtures';
+
+const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+const ENTRY = path.join(PROJECT_ROOT, 'scripts', 'hive.ts');
+const EXIT = { ok: 0, invalidInput: 2, notFound: 3, timeout: 4, unreachable: 5 };
+
+interface Running {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves once stdout + stderr match, so a test can act at the right moment. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  done: Promise<{ code: number | null; stdout: string; stderr: string }>;
+}
+
+function start(args: string[], url: string): Running {
+  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, ...args], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, HIVE_URL: url },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  const listeners = new Set<() => void>();
+  const changed = () => listeners.forEach((l) => l());
+  child.stdout!.on('data', (d: Buffer) => ((out += d.toString()), changed()));
+  child.stderr!.on('data', (d: Buffer) => ((err += d.toString()), changed()));
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.once('close', (code) => resolve({ code, stdout: out, stderr: err })),
+  );
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    done,
+    waitFor: (pattern, timeoutMs = 10_000) =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (pattern.test(out + err)) {
+            listeners.delete(check);
+            clearTimeout(timer);
+            resolve();
+          }
+        };
+        const timer = setTimeout(() => {
+          listeners.delete(check);
+          reject(new Error(`no ${pattern} within ${timeoutMs} ms; stdout:\n${out}\nstderr:\n${err}`));
+        }, timeoutMs);
+        listeners.add(check);
+        check();
+      }),
+  };
+}
+
+const hive = (args: string[], url: string) => start(args, url).done;
+
+/** A word no other test's task contains, so filters see only this test's tasks. */
+const uniqueWord = () => `w${Math.random().toString(36).slice(2, 10).replace(/\d/g, 'q')}`;
+
+test('run prints the routing decision, as text and as JSON', async ({ server }) => {
+  const [plain, json] = await Promise.all([
+    hive(
+      ['run', '--intent', 'code', '--title', 'Create hello.py', '--summary', 'Write a hello world script'],
+      server.url,
+    ),
+    hive(
+      ['run', '--intent', 'design', '--title', 'Sketch', '--summary', 'A design', '--bot', 'BEE-007', '--json'],
+      server.url,
+    ),
+  ]);
+
+  expect(plain.code, plain.stderr).toBe(EXIT.ok);
+  expect(plain.stdout).toMatch(/^dispatched\s+TASK-\d{14}-[0-9a-f]+$/m);
+  expect(plain.stdout).toMatch(/^lane\s+terminal$/m);
+  expect(plain.stdout).toMatch(/^provider\s+cli$/m);
+  expect(plain.stdout).toMatch(/^delivery\s+task_file$/m);
+  expect(plain.stdout).toMatch(/^rule\s+code \(default table\)$/m);
+  expect(plain.stdout).toMatch(/^task path\s+\.deia\/hive\/tasks\/BEE-001\/\S+\.json$/m);
+
+  expect(json.code, json.stderr).toBe(EXIT.ok);
+  expect(JSON.parse(json.stdout)).toMatchObject({
+    status: 'dispatched',
+    bot_id: 'BEE-007',
+    lane: 'llm',
+    provider: 'default',
+    delivery_mode: 'cache_prompt',
+    routing: { rule: 'design-planning', source: 'default' },
+  });
+});
+
+test('run --wait shows progress and prints the response as soon as a bee writes it', async ({ server }) => {
+  const taskId = `CLI-WAIT-${Date.now()}`;
+  const run = start(
+    [
+      'run',
+      '--intent',
+      'code',
+      '--title',
+      'Wait for me',
+      '--summary',
+      's',
+      '--task-id',
+      taskId,
+      '--wait',
+      '--timeout',
+      '20',
+    ],
+    server.url,
+  );
+  await run.waitFor(/waiting for CLI-WAIT-\d+: active/);
+  await writeResponse(server.root, `BEE-001-RESPONSE-${taskId}.md`, '# Done\nhello.py written\n');
+  const { code, stdout, stderr } = await run.done;
+
+  expect(code, stderr).toBe(EXIT.ok);
+  expect(stdout).toMatch(new RegExp(`^dispatched\\s+${taskId}$`, 'm'));
+  expect(stdout).toMatch(new RegExp(`^response\\s+\\.deia/hive/responses/BEE-001-RESPONSE-${taskId}\\.md$`, 'm'));
+  expect(stdout).toContain('# Done\nhello.py written');
+  expect(stderr).toMatch(/completed after \d+\.\ds/);
+});
+
+test('run --wait without a response times out with the timeout exit code', async ({ server }) => {
+  const started = Date.now();
+  const { code, stdout, stderr } = await hive(
+    ['run', '--intent', 'code', '--title', 'Nobody answers', '--summary', 's', '--wait', '--timeout', '1', '--json'],
+    server.url,
+  );
+  expect(code, stderr).toBe(EXIT.timeout);
+  expect(Date.now() - started).toBeLessThan(8_000);
+  const result = JSON.parse(stdout);
+  expect(result).toMatchObject({ status: 'dispatched', response: { status: 'timeout', task_id: result.task_id } });
+  expect(stderr).toContain(`hive status ${result.task_id}`);
+});
+
+test('status: a task in progress, and an unknown id with the not-found code', async ({ server }) => {
+  const { body } = await dispatch(server, { intent: 'planning', title: 'Plan it', summary: 's' });
+  const [known, unknown, unknownJson] = await Promise.all([
+    hive(['status', body.task_id], server.url),
+    hive(['status', 'TASK-NOPE-404'], server.url),
+    hive(['status', 'TASK-NOPE-404', '--json'], server.url),
+  ]);
+  expect(known.code, known.stderr).toBe(EXIT.ok);
+  expect(known.stdout).toMatch(/^status\s+active$/m);
+  expect(known.stdout).toMatch(/^title\s+Plan it$/m);
+
+  expect(unknown.code).toBe(EXIT.notFound);
+  expect(unknown.stderr).toContain('no task TASK-NOPE-404');
+  expect(unknownJson.code).toBe(EXIT.notFound);
+  expect(JSON.parse(unknownJson.stdout)).toEqual({ status: 'not_found', task_id: 'TASK-NOPE-404' });
+});
+
+test('bad flags are refused locally, with a suggestion, before anything is sent', async ({ server }) => {
+  const [misspelt, missing, stray] = await Promise.all([
+    hive(['run', '--intent', 'code', '--titel', 'x', '--summary', 's'], server.url),
+    hive(['run', '--intent', 'code'], server.url),
+    hive(['stauts', 'X'], server.url),
+  ]);
+  expect(misspelt.code).toBe(EXIT.invalidInput);
+  expect(misspelt.stderr).toContain('Unknown flag --titel for `hive run`. Did you mean --title?');
+  expect(missing.code).toBe(EXIT.invalidInput);
+  expect(missing.stderr).toContain('Missing required flags for `hive run`: --title, --summary.');
+  expect(stray.code).toBe(EXIT.invalidInput);
+  expect(stray.stderr).toContain('Did you mean `hive status`?');
+});
+
+test('a server-side validation error names the flag and the rule', async ({ server }) => {
+  const [timeout, title] = await Promise.all([
+    hive(['run', '--intent', 'code', '--title', 't', '--summary', 's', '--wait', '--timeout', '0'], server.url),
+    hive(['run', '--intent', 'code', '--title', '', '--summary', 's', '--json'], server.url),
+  ]);
+  expect(timeout.code).toBe(EXIT.invalidInput);
+  expect(timeout.stderr).toContain('--timeout: timeout_seconds must be between 1 and 3600');
+  expect(timeout.stdout).toBe('');
+
+  expect(title.code).toBe(EXIT.invalidInput);
+  expect(title.stderr).toContain('--title: title must not be empty');
+  expect(JSON.parse(title.stdout)).toMatchObject({
+    status: 'error',
+    error: { code: 'BAD_REQUEST', fields: { title: ['title must not be empty'] } },
+    exit_code: EXIT.invalidInput,
+  });
+});
+
+test('list filters, and routes shows the table in force', async ({ server }) => {
+  const word = uniqueWord();
+  const code = await dispatch(server, { intent: 'code', title: `Build ${word}`, summary: 's' });
+  const design = await dispatch(server, { intent: 'design', title: `Draw ${word}`, summary: 's' });
+
+  const [all, llm, routes, routesJson] = await Promise.all([
+    hive(['list', '--search', word], server.url),
+    hive(['list', '--search', word, '--lane', 'llm', '--json'], server.url),
+    hive(['routes'], server.url),
+    hive(['routes', '--json'], server.url),
+  ]);
+  expect(all.code, all.stderr).toBe(EXIT.ok);
+  expect(all.stdout).toContain(code.body.task_id);
+  expect(all.stdout).toContain(design.body.task_id);
+  expect(all.stdout).toMatch(/^TASK\s+STATUS\s+INTENT/);
+
+  expect(llm.code, llm.stderr).toBe(EXIT.ok);
+  const page = JSON.parse(llm.stdout);
+  expect(page.items.map((row: { task_id: string }) => row.task_id)).toEqual([design.body.task_id]);
+
+  expect(routes.code, routes.stderr).toBe(EXIT.ok);
+  expect(routes.stdout).toContain('Routing table: built-in default');
+  expect(routes.stdout).toMatch(/^code\s+code\s+terminal\s+cli\s+task_file$/m);
+  expect(routes.stdout).toMatch(/^\(fallback\)\s+anything else\s+llm\s+default\s+cache_prompt$/m);
+  expect(JSON.parse(routesJson.stdout)).toMatchObject({ source: 'default', error: null });
+});
+
+test('watch prints a line per event as a task is dispatched', async ({ server }) => {
+  const watch = start(['watch'], server.url);
+  try {
+    await watch.waitFor(/watching http:\/\/127\.0\.0\.1:\d+/);
+    const { body } = await dispatch(server, { intent: 'code', title: 'Watched', summary: 's' });
+    await watch.waitFor(new RegExp(`task_dispatched\\s+${body.task_id}`));
+    const lines = watch.stdout().trim().split('\n');
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          new RegExp(
+            `^\\d\\d:\\d\\d:\\d\\d\\.\\d{3}  #\\d+  task_execution_started\\s+${body.task_id}  .*title=Watched`,
+          ),
+        ),
+        expect.stringMatching(new RegExp(`#\\d+  task_routed\\s+${body.task_id}  lane=terminal provider=cli`)),
+      ]),
+    );
+  } finally {
+    watch.child.kill('SIGTERM');
+  }
+  expect((await watch.done).code).toBe(EXIT.ok);
+});
+
+test('a server that is not running gives the unreachable code and says how to start one', async () => {
+  const url = `http://127.0.0.1:${await freePort()}`;
+  const [routes, watch] = await Promise.all([hive(['routes'], url), hive(['watch'], url)]);
+  for (const result of [routes, watch]) {
+    expect(result.code).toBe(EXIT.unreachable);
+    expect(result.stderr).toContain(`Cannot reach Hive Control at ${url}`);
+    expect(result.stderr).toContain('npm start');
+    expect(result.stderr).toContain('HIVE_URL');
+  }
+});
+
+test('help on every command documents the exit codes', async ({ server }) => {
+  const results = await Promise.all([
+    hive(['--help'], server.url),
+    hive(['help', 'run'], server.url),
+    hive(['list', '--help'], server.url),
+  ]);
+  for (const { code, stdout } of results) {
+    expect(code).toBe(EXIT.ok);
+    expect(stdout).toContain('4    timeout');
+    expect(stdout).toContain('5    server unreachable');
+  }
+  expect(results[1]!.stdout).toContain('--timeout S');
+  expect(results[2]!.stdout).toContain('--search WORDS');
+});

@@ -1,0 +1,25 @@
+/** The CLI's exit codes: what each one means, for scripts and for `--help`. */
+
+export const EXIT = {
+  ok: 0,
+  /** The server answered with an error that is not the caller's input (internal, storage, overload). */
+  serverError: 1,
+  /** Bad flags, missing flags, or the server refused the input (BAD_REQUEST, CONFLICT). */
+  invalidInput: 2,
+  notFound: 3,
+  timeout: 4,
+  unreachable: 5,
+  /** Stopped by Ctrl-C while waiting; the task stays dispatched. */
+  interrupted: 130,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+export const EXIT_CODE_HELP = `Exit codes:
+  0    done
+  1    the server failed (internal error, storage unavailable, too many waiters)
+  2    invalid input: unknown or missing flags, or the server refused the input
+  3    not found: no task with that id
+  4    timeout: no response within --timeout seconds
+  5    server unreachable: nothing answered at --url / HIVE_URL
+  130  interrupted (Ctrl-C) while waiting; the task stays dispatched`;
