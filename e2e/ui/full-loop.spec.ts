@@ -1,10 +1,13 @@
 /** The quick start's main job: server and reference bee together answer a task submitted in the browser. */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { freePort, tempHiveRoot } from '../../scripts/lib/server-process';
 import { expect, test } from '../support/fixtures';
 
-test('a task submitted from the dashboard is answered by the bee with no one else involved', async ({ page }) => {
+const run = promisify(execFile);
+
+test('tasks from the dashboard and the CLI are answered by the bee with no one else involved', async ({ page }) => {
   const [root, port] = [await tempHiveRoot(), await freePort()];
   const up = spawn(process.execPath, ['--import', 'tsx', path.resolve('scripts/start.ts')], {
     env: { ...process.env, HIVE_ROOT: root, PORT: String(port) },
@@ -28,6 +31,40 @@ test('a task submitted from the dashboard is answered by the bee with no one els
     await row.getByRole('link').click();
     await expect(page.getByTestId('markdown')).toContainText('Answered by BEE-001');
     await expect(page.getByTestId('timeline')).toContainText('task_claimed');
+
+    // The same loop from the command line: `hive run --wait` returns with the bee's answer.
+    const cli = await run(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.resolve('scripts/hive.ts'),
+        'run',
+        '--intent',
+        'code',
+        '--title',
+        'Create hello.py',
+        '--summary',
+        'Write a hello world script',
+        '--wait',
+        '--timeout',
+        '30',
+        '--json',
+      ],
+      {
+        env: { ...process.env, HIVE_URL: `http://127.0.0.1:${port}` },
+      },
+    );
+    const lines = cli.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, any>);
+    // Like the REST reply to wait_for_response: the dispatch, with the response attached.
+    expect(lines.at(-1)).toMatchObject({
+      status: 'dispatched',
+      lane: 'terminal',
+      response: { status: 'completed', content: expect.stringContaining('Answered by **BEE-001**') },
+    });
   } finally {
     up.kill('SIGINT');
     expect(await exited).toBe(0);

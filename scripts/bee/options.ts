@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { BotIdSchema, DEFAULT_BOT_ID } from '../../server/contracts/ids';
 import type { TaskFile } from '../../server/contracts/task';
+import { closest } from '../lib/suggest';
 import { builtinHandler, execHandler, type Handler } from './handlers';
 
 export const BEE_USAGE = `Usage: npm run bee -- [options]
@@ -54,27 +55,14 @@ export interface BeeCliOptions {
   describe: string;
 }
 
-function closest(flag: string): string | undefined {
-  const names = Object.keys(FLAGS);
-  const distance = (a: string, b: string) => {
-    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-    for (let j = 1; j <= b.length; j++) d[0]![j] = j;
-    for (let i = 1; i <= a.length; i++)
-      for (let j = 1; j <= b.length; j++)
-        d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    return d[a.length]![b.length]!;
-  };
-  const best = names.map((n) => [n, distance(flag, n)] as const).sort((x, y) => x[1] - y[1])[0];
-  return best && best[1] <= 3 ? best[0] : undefined;
-}
-
 export function parseBeeArgs(argv: string[], env: NodeJS.ProcessEnv): BeeCliOptions {
   let values;
   try {
     ({ values } = parseArgs({ args: argv, options: FLAGS, allowPositionals: false, strict: true }));
   } catch (err) {
     const unknown = /Unknown option '--?([^']+)'/.exec((err as Error).message)?.[1];
-    const hint = unknown && closest(unknown) ? ` Did you mean --${closest(unknown)}?` : '';
+    const suggestion = unknown ? closest(unknown, Object.keys(FLAGS)) : null;
+    const hint = suggestion ? ` Did you mean --${suggestion}?` : '';
     throw new UsageError(`${(err as Error).message}.${hint} See --help.`);
   }
   const config = values.config ? loadConfig(values.config) : {};

@@ -1,7 +1,7 @@
 /** Flag parsing on util.parseArgs (strict): typed values, and refusals that name the flag you meant. */
 import { parseArgs } from 'node:util';
 import { usageError } from './errors';
-import { closest } from './suggest';
+import { closest } from '../lib/suggest';
 
 export interface FlagSpec {
   type: 'string' | 'boolean';

@@ -9,7 +9,7 @@ import { CliError, usageError } from './errors';
 import { EXIT, type ExitCode } from './exit-codes';
 import { overviewHelp } from './help';
 import { Output } from './output';
-import { closest } from './suggest';
+import { closest } from '../lib/suggest';
 
 export const COMMANDS: readonly Command[] = [runCommand, statusCommand, listCommand, watchCommand, routesCommand];
 
