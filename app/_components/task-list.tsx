@@ -93,7 +93,7 @@ export function TaskList({ lanes, providers }: { lanes: string[]; providers: str
         </p>
       ) : (
         <div className="table-wrap">
-          <table data-testid="task-table">
+          <table data-testid="task-table" className="task-table">
             <thead>
               <tr>
                 <th scope="col">Task</th>
@@ -114,14 +114,18 @@ export function TaskList({ lanes, providers }: { lanes: string[]; providers: str
                       <span className="task-title">{task.title}</span>
                     </Link>
                   </td>
-                  <td>
+                  <td data-label="Status">
                     <StatusBadge status={task.status} />
                   </td>
-                  <td data-testid="lane">{task.lane}</td>
-                  <td data-testid="provider">{task.provider}</td>
-                  <td>{task.delivery_mode}</td>
-                  <td>{task.bot_id}</td>
-                  <td>
+                  <td data-label="Lane" data-testid="lane">
+                    {task.lane}
+                  </td>
+                  <td data-label="Provider" data-testid="provider">
+                    {task.provider}
+                  </td>
+                  <td data-label="Delivery">{task.delivery_mode}</td>
+                  <td data-label="Bot">{task.bot_id}</td>
+                  <td data-label="Age">
                     <Age iso={task.created_at} />
                   </td>
                 </tr>
