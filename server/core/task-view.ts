@@ -3,6 +3,7 @@
  * index of titles and summaries) updated in the same transaction as the events it comes
  * from, and rebuilt from the events if it is ever missing.
  */
+import { ID_PATTERN } from '../contracts/ids';
 import type { LedgerEvent } from '../contracts/ledger';
 import type { TaskList, TaskListQuery, TaskRow } from '../contracts/task-list';
 import type { Ledger } from './ledger';
@@ -89,7 +90,8 @@ export class TaskView {
     }
     const search = query.search?.trim();
     if (search) {
-      const words = toFtsQuery(search);
+      // "TASK-2026…" is an id prefix, not words: searching its pieces as words would match every task.
+      const words = looksLikeIdPrefix(search) ? '' : toFtsQuery(search);
       const byId = '(task_id >= @id_from AND task_id < @id_from || char(1114111))';
       where.push(words ? `(${byId} OR seq IN (SELECT rowid FROM task_search WHERE task_search MATCH @words))` : byId);
       params.id_from = search;
@@ -159,6 +161,10 @@ export class TaskView {
       this.apply(batch);
     })();
   }
+}
+
+function looksLikeIdPrefix(search: string): boolean {
+  return ID_PATTERN.test(search) && /[-._]/.test(search);
 }
 
 /** Each word as a quoted prefix term, all required: `hello wor` → `"hello"* "wor"*`. */
