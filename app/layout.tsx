@@ -4,6 +4,8 @@ import Link from 'next/link';
 import type { ReactNode } from 'react';
 import { LiveIndicator, LiveProvider } from './_components/live-provider';
 import { getHive } from '@/server/hive-instance';
+import { dashboardAuthorized } from '@/server/http/dashboard-access';
+import { SignIn } from './_components/sign-in';
 import { TRPCReactProvider } from './_trpc/client';
 import './globals.css';
 
@@ -17,6 +19,15 @@ export const viewport: Viewport = { colorScheme: 'light dark', width: 'device-wi
 export const dynamic = 'force-dynamic';
 
 export default async function RootLayout({ children }: { children: ReactNode }) {
+  if (!(await dashboardAuthorized())) {
+    return (
+      <html lang="en">
+        <body>
+          <SignIn />
+        </body>
+      </html>
+    );
+  }
   // The live stream starts right after what this render saw, so nothing falls in between.
   const initialEventId = (await getHive()).ledger.lastId();
   return (

@@ -4,11 +4,14 @@ import { RoutingPanel } from './_components/routing-panel';
 import { SubmitTask } from './_components/submit-task';
 import { filtersFromParams, listInput, nextPage } from './_components/task-filters';
 import { TaskList } from './_components/task-list';
+import { dashboardAuthorized } from '@/server/http/dashboard-access';
 import { getQueryClient, HydrateClient, trpc } from './_trpc/server';
 
 export const dynamic = 'force-dynamic';
 
 export default async function DashboardPage({ searchParams }: PageProps<'/'>) {
+  // The layout shows the sign-in form instead; render (and fetch) nothing here.
+  if (!(await dashboardAuthorized())) return null;
   const filters = filtersFromParams(await searchParams);
   const queryClient = getQueryClient();
   const [routing] = await Promise.all([

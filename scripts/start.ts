@@ -53,7 +53,9 @@ async function waitForServer(): Promise<void> {
   for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
     if (stopping) return;
     try {
-      if ((await fetch(`${url}/api/health`)).ok) return;
+      const token = process.env.HIVE_API_TOKEN;
+      const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+      if ((await fetch(`${url}/api/health`, { headers })).ok) return;
     } catch {
       // not listening yet
     }

@@ -15,6 +15,12 @@ const EnvSchema = z.object({
     .default(1024 * 1024),
   HIVE_MAX_WAITERS: z.coerce.number().int().positive().default(1000),
   HIVE_POLL_MS: z.coerce.number().int().min(100).default(5000),
+  /** When set, every API call needs it (Bearer), and the dashboard asks for it once. */
+  HIVE_API_TOKEN: z
+    .string()
+    .min(16, 'HIVE_API_TOKEN must be at least 16 characters; use a long random secret')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

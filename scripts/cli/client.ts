@@ -18,15 +18,26 @@ export function normalizeBaseUrl(url: string): string {
     .replace(/\/api\/trpc$/, '');
 }
 
-export function createHiveClient(baseUrl: string = process.env.HIVE_URL ?? DEFAULT_URL): HiveClient {
+export function createHiveClient(
+  baseUrl: string = process.env.HIVE_URL ?? DEFAULT_URL,
+  token: string | undefined = process.env.HIVE_API_TOKEN || undefined,
+): HiveClient {
   const url = `${normalizeBaseUrl(baseUrl)}/api/trpc`;
+  const auth: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
   return createTRPCClient<AppRouter>({
     links: [
       splitLink({
         condition: (op) => op.type === 'subscription',
-        true: httpSubscriptionLink({ url, EventSource }),
+        true: httpSubscriptionLink({
+          url,
+          EventSource,
+          // The eventsource package fetches through this, so the token rides along like any header.
+          eventSourceOptions: () => ({
+            fetch: (input, init) => fetch(input, { ...init, headers: { ...init?.headers, ...auth } }),
+          }),
+        }),
         // One call per command, so batching would only add latency and blur error codes.
-        false: httpLink({ url }),
+        false: httpLink({ url, headers: () => auth }),
       }),
     ],
   });

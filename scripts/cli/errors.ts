@@ -93,6 +93,12 @@ export function toCliError(err: unknown, url: string): CliError {
       return new CliError(exit, trpcError.message, { code, fields: trpcError.data?.fields ?? null });
     }
     const envelope = envelopeError(trpcError.meta?.responseJSON);
+    if (envelope?.code === 'UNAUTHORIZED') {
+      return new CliError(EXIT.unauthorized, envelope.message, {
+        code: envelope.code,
+        hint: 'Set HIVE_API_TOKEN to the token the server was started with.',
+      });
+    }
     if (envelope) {
       const exit = envelope.code === 'UNSUPPORTED_MEDIA_TYPE' ? EXIT.invalidInput : EXIT.serverError;
       return new CliError(exit, envelope.message, { code: envelope.code });

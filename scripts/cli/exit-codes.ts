@@ -9,6 +9,8 @@ export const EXIT = {
   notFound: 3,
   timeout: 4,
   unreachable: 5,
+  /** The server wants an API token (HIVE_API_TOKEN) and none, or a wrong one, was sent. */
+  unauthorized: 6,
   /** Stopped by Ctrl-C while waiting; the task stays dispatched. */
   interrupted: 130,
 } as const;
@@ -22,4 +24,5 @@ export const EXIT_CODE_HELP = `Exit codes:
   3    not found: no task with that id
   4    timeout: no response within --timeout seconds
   5    server unreachable: nothing answered at --url / HIVE_URL
+  6    unauthorized: the server needs its API token in HIVE_API_TOKEN
   130  interrupted (Ctrl-C) while waiting; the task stays dispatched`;

@@ -73,7 +73,8 @@ export async function startServer(options: StartOptions = {}): Promise<ServerPro
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode} before it was ready:\n${log}`);
     try {
-      const res = await fetch(`${url}/api/health`);
+      const token = options.env?.HIVE_API_TOKEN ?? process.env.HIVE_API_TOKEN;
+      const res = await fetch(`${url}/api/health`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
       if (res.ok) return server;
     } catch {
       // not listening yet

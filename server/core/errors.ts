@@ -6,6 +6,7 @@ import { describeIssues, fieldErrors } from '../contracts/issues';
 export const ERROR_TABLE = {
   BAD_JSON: { http: 400, trpc: 'PARSE_ERROR' },
   INVALID_INPUT: { http: 422, trpc: 'BAD_REQUEST' },
+  UNAUTHORIZED: { http: 401, trpc: 'UNAUTHORIZED' },
   FORBIDDEN: { http: 403, trpc: 'FORBIDDEN' },
   UNKNOWN_HOST: { http: 421, trpc: 'FORBIDDEN' },
   NOT_FOUND: { http: 404, trpc: 'NOT_FOUND' },

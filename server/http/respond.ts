@@ -3,6 +3,7 @@ import 'server-only';
 import { ERROR_TABLE, HiveError } from '../core/errors';
 import { log } from '../core/log';
 import { env } from '../env';
+import { requireAuthorization } from './access';
 import { allowedHostSet, guardRequest } from './request-guard';
 
 const allowedHosts = allowedHostSet(env.HOST, env.HIVE_ALLOWED_HOSTS);
@@ -10,20 +11,29 @@ const allowedHosts = allowedHostSet(env.HOST, env.HIVE_ALLOWED_HOSTS);
 export function errorResponse(err: unknown): Response {
   const known = HiveError.is(err) ? err : new HiveError('INTERNAL', 'Internal error; the server log has the details.');
   if (known.code === 'INTERNAL') log.error('request failed', err);
+  const headers: Record<string, string> = { 'cache-control': 'no-store' };
+  if (known.code === 'UNAUTHORIZED') headers['www-authenticate'] = 'Bearer realm="hive-control"';
   return Response.json(
     {
       status: 'error',
       error: { code: known.code, message: known.message, ...(known.fields && { fields: known.fields }) },
     },
-    { status: ERROR_TABLE[known.code].http, headers: { 'cache-control': 'no-store' } },
+    { status: ERROR_TABLE[known.code].http, headers },
   );
 }
 
-/** Guards the request (host, origin) and turns anything thrown into the error envelope. */
-export function apiRoute<Ctx>(handler: (req: Request, ctx: Ctx) => Promise<Response>) {
+/**
+ * Guards the request (host, origin, and the API token unless the route is `public`) and
+ * turns anything thrown into the error envelope.
+ */
+export function apiRoute<Ctx>(
+  handler: (req: Request, ctx: Ctx) => Promise<Response>,
+  options: { public?: boolean } = {},
+) {
   return async (req: Request, ctx: Ctx): Promise<Response> => {
     try {
       guardRequest(req, { allowedHosts });
+      if (!options.public) requireAuthorization(req.headers, env.HIVE_API_TOKEN);
       return await handler(req, ctx);
     } catch (err) {
       return errorResponse(err);

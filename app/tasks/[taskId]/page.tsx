@@ -2,11 +2,14 @@
 import { notFound } from 'next/navigation';
 import { TaskIdSchema } from '@/server/contracts/ids';
 import { TaskDetail } from '../../_components/task-detail';
+import { dashboardAuthorized } from '@/server/http/dashboard-access';
 import { getQueryClient, HydrateClient, trpc } from '../../_trpc/server';
 
 export const dynamic = 'force-dynamic';
 
 export default async function TaskPage({ params }: PageProps<'/tasks/[taskId]'>) {
+  // The layout shows the sign-in form instead; render (and fetch) nothing here.
+  if (!(await dashboardAuthorized())) return null;
   const { taskId } = await params;
   if (!TaskIdSchema.safeParse(taskId).success) notFound();
   const queryClient = getQueryClient();

@@ -1,0 +1,45 @@
+'use client';
+/** Asks once for the API token (when the server has one) and trades it for a session cookie. */
+import { useState, type FormEvent } from 'react';
+
+export function SignIn() {
+  const [error, setError] = useState<string | null>(null);
+  const [pending, setPending] = useState(false);
+
+  async function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    setPending(true);
+    setError(null);
+    const token = String(new FormData(event.currentTarget).get('token') ?? '');
+    const res = await fetch('/api/session', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token }),
+    }).catch(() => null);
+    setPending(false);
+    if (res?.ok) return window.location.reload();
+    const body = (await res?.json().catch(() => null)) as { error?: { message?: string } } | null;
+    setError(body?.error?.message ?? 'The server could not be reached.');
+  }
+
+  return (
+    <main id="main" className="sign-in">
+      <section className="panel" aria-labelledby="sign-in-heading">
+        <h1 id="sign-in-heading">Hive Control</h1>
+        <p>This server is protected by an API token (the HIVE_API_TOKEN it was started with).</p>
+        <form onSubmit={onSubmit}>
+          <label htmlFor="token">API token</label>
+          <input id="token" name="token" type="password" autoComplete="current-password" required autoFocus />
+          {error && (
+            <p className="field-error" role="alert">
+              {error}
+            </p>
+          )}
+          <button type="submit" disabled={pending}>
+            {pending ? 'Checking…' : 'Sign in'}
+          </button>
+        </form>
+      </section>
+    </main>
+  );
+}

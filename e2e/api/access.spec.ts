@@ -1,0 +1,104 @@
+/** With HIVE_API_TOKEN set, nothing answers without it; without a token the server stays on loopback. */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { test as base } from '@playwright/test';
+import { freePort, startServer, tempHiveRoot, type ServerProcess } from '../../scripts/lib/server-process';
+import { expect } from '../support/fixtures';
+
+const TOKEN = 'test-token-0123456789abcdef';
+const test = base.extend<object, { server: ServerProcess }>({
+  server: [
+    async ({}, use) => {
+      const server = await startServer({ env: { HIVE_API_TOKEN: TOKEN } });
+      await use(server);
+      await server.stop();
+    },
+    { scope: 'worker' },
+  ],
+});
+
+const task = JSON.stringify({ intent: 'code', title: 'Create hello.py', summary: 'Write a hello world script' });
+const post = (server: ServerProcess, headers: Record<string, string>) =>
+  fetch(`${server.url}/api/tasks/run`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: task,
+  });
+
+test('REST refuses a missing or wrong token with 401 and accepts the right one', async ({ server }) => {
+  const missing = await post(server, {});
+  expect(missing.status).toBe(401);
+  expect(missing.headers.get('www-authenticate')).toMatch(/^Bearer/);
+  expect((await missing.json()).error.message).toMatch(/Authorization: Bearer/);
+  expect((await post(server, { authorization: 'Bearer not-the-token' })).status).toBe(401);
+  expect((await post(server, { authorization: `Bearer ${TOKEN}` })).status).toBe(200);
+  expect((await fetch(`${server.url}/api/tasks/status/TASK-1`)).status).toBe(401);
+  expect((await fetch(`${server.url}/api/health`)).status).toBe(401);
+});
+
+test('tRPC, including the live stream, needs the token too', async ({ server }) => {
+  const list = `${server.url}/api/trpc/tasks.list?input=%7B%7D`;
+  expect((await fetch(list)).status).toBe(401);
+  expect((await fetch(list, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
+  const live = `${server.url}/api/trpc/hive.live`;
+  expect((await fetch(live)).status).toBe(401);
+  const stream = await fetch(live, { headers: { authorization: `Bearer ${TOKEN}` } });
+  expect(stream.headers.get('content-type')).toMatch(/text\/event-stream/);
+  await stream.body?.cancel();
+});
+
+test('the dashboard trades the token once for an HttpOnly, same-site session cookie', async ({ server }) => {
+  const signIn = (token: string) =>
+    fetch(`${server.url}/api/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token }),
+    });
+  expect((await signIn('wrong')).status).toBe(401);
+  const ok = await signIn(TOKEN);
+  expect(ok.status).toBe(204);
+  const cookie = ok.headers.get('set-cookie')!;
+  expect(cookie).toMatch(/HttpOnly/);
+  expect(cookie).toMatch(/SameSite=Strict/);
+  expect(cookie).not.toContain(TOKEN);
+  const session = cookie.split(';')[0]!;
+  expect((await fetch(`${server.url}/api/trpc/tasks.list?input=%7B%7D`, { headers: { cookie: session } })).status).toBe(
+    200,
+  );
+});
+
+test('refuses to listen beyond loopback without a token, and says why', async () => {
+  const child = spawn(
+    process.execPath,
+    [path.resolve('node_modules/next/dist/bin/next'), 'start', '-p', String(await freePort()), '-H', '0.0.0.0'],
+    {
+      env: { ...process.env, HIVE_ROOT: await tempHiveRoot(), HIVE_API_TOKEN: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  expect(code).toBe(78);
+  expect(output).toMatch(/Refusing to listen on 0\.0\.0\.0 without HIVE_API_TOKEN/);
+});
+
+test('pages carry a strict, nonce-based Content-Security-Policy and API replies cannot be sniffed', async () => {
+  const server = await startServer();
+  try {
+    const page = await fetch(server.url);
+    const csp = page.headers.get('content-security-policy')!;
+    const nonce = /'nonce-([^']+)'/.exec(csp)?.[1];
+    expect(csp).toMatch(/script-src 'self' 'nonce-[^']+' 'strict-dynamic'/);
+    expect(csp).toMatch(/object-src 'none'/);
+    expect(csp).toMatch(/frame-ancestors 'none'/);
+    const html = await page.text();
+    for (const tag of html.match(/<script\b[^>]*>/g) ?? []) expect(tag).toContain(`nonce="${nonce}"`);
+    const api = await fetch(`${server.url}/api/health`);
+    expect(api.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(api.headers.get('content-security-policy')).toMatch(/default-src 'none'/);
+  } finally {
+    await server.stop();
+  }
+});

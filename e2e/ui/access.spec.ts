@@ -1,0 +1,32 @@
+/** With an API token, the dashboard asks for it once, then works (live stream included) for the session. */
+import { startServer } from '../../scripts/lib/server-process';
+import { expect, test } from '../support/fixtures';
+
+test('the dashboard asks for the token, refuses a wrong one, and then goes live', async ({ page }) => {
+  const token = 'ui-token-0123456789abcdef';
+  const server = await startServer({ env: { HIVE_API_TOKEN: token } });
+  try {
+    await page.goto(server.url);
+    await expect(page.getByRole('heading', { name: 'Hive Control' })).toBeVisible();
+    await expect(page.getByTestId('task-table')).toHaveCount(0);
+
+    await page.getByLabel('API token').fill('wrong');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByText('That is not the API token')).toBeVisible();
+
+    await page.getByLabel('API token').fill(token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByTestId('live-indicator')).toHaveAttribute('data-state', 'live');
+    const form = page.getByRole('region', { name: 'Submit a task' });
+    await form.getByLabel('Intent').fill('code');
+    await form.getByLabel('Title').fill('behind a token');
+    await form.getByLabel('Summary').fill('s');
+    await form.getByRole('button', { name: 'Dispatch' }).click();
+    await expect(page.getByTestId('task-row').first()).toContainText('behind a token');
+
+    await page.reload();
+    await expect(page.getByTestId('task-row').first()).toContainText('behind a token');
+  } finally {
+    await server.stop();
+  }
+});

@@ -1,0 +1,25 @@
+/**
+ * Server start-up (Node runtime only): refuses to listen beyond this machine without an
+ * API token, opens the hive (so responses that landed while it was down count at once),
+ * and on SIGTERM/SIGINT shuts the hive down and exits: left alone, the server's graceful
+ * shutdown would wait for every live stream and pending wait to end by itself.
+ */
+import { bindRefusal, boundHost } from './http/access';
+import { getHive } from './hive-instance';
+
+export async function startHiveServer(): Promise<void> {
+  const refusal = bindRefusal(boundHost(process.argv, process.env.HOST), process.env.HIVE_API_TOKEN || undefined);
+  if (refusal) {
+    console.error(`[hive] ${refusal}`);
+    process.exit(78);
+  }
+  const hive = await getHive();
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      void hive.shutdown().finally(() => {
+        // Give the 503s of ended waits a moment to reach their clients.
+        setTimeout(() => process.exit(0), 100).unref();
+      });
+    });
+  }
+}
