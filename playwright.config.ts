@@ -20,5 +20,7 @@ export default defineConfig({
   projects: [
     { name: 'api', testDir: 'e2e/api' },
     { name: 'ui', testDir: 'e2e/ui' },
+    // Opt-in (npm run test:stress): mounts a tmpfs, SIGKILLs servers, wants the whole machine.
+    ...(process.env.HIVE_STRESS ? [{ name: 'stress', testDir: 'e2e/stress', workers: 1, timeout: 180_000 }] : []),
   ],
 });

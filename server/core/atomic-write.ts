@@ -4,7 +4,7 @@
  * readers of the final path never see a partial file.
  */
 import { randomBytes } from 'node:crypto';
-import { link, open, unlink } from 'node:fs/promises';
+import { link, lstat, open, readdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { HiveError, storageError } from './errors';
 
@@ -40,8 +40,42 @@ export async function publishFile(tmpDir: string, finalPath: string, data: strin
   }
 }
 
-/** Moves a file without ever replacing one at the destination. */
+/**
+ * Moves a file without ever replacing one at the destination. A move cut short by a crash
+ * (linked, not yet unlinked) is finished: the destination is then the same file.
+ */
 export async function moveNoClobber(from: string, to: string): Promise<void> {
-  await link(from, to);
+  try {
+    await link(from, to);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    const [source, target] = await Promise.all([lstat(from), lstat(to)]);
+    if (source.ino !== target.ino || source.dev !== target.dev) throw err;
+  }
   await unlink(from);
+}
+
+const OWN_TMP = /^(\d+)\.\d+\.[0-9a-f]{8}\.tmp$/;
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes this server's scratch files left by processes that died mid-write (bees' files are left alone). */
+export async function sweepTmp(tmpDir: string): Promise<number> {
+  let removed = 0;
+  for (const name of await readdir(tmpDir).catch(() => [] as string[])) {
+    const pid = Number(OWN_TMP.exec(name)?.[1]);
+    if (!pid || pid === process.pid || processAlive(pid)) continue;
+    await unlink(path.join(tmpDir, name)).then(
+      () => removed++,
+      () => undefined,
+    );
+  }
+  return removed;
 }

@@ -237,3 +237,71 @@ describe('start-up', () => {
     }
   });
 });
+
+describe('after a crash', () => {
+  it('records task files the ledger never heard of, and finishes an interrupted archive move', async () => {
+    const first = await openTempHive();
+    await first.executor.execute(task({ task_id: 'TASK-DONE' }));
+    await first.close();
+    const { hivePaths } = await import('./hive-paths');
+    const { writeTask } = await import('./task-files');
+    const paths = hivePaths(first.paths.root);
+    // A file written by a server killed before its ledger commit (its client got no 200).
+    const orphan = RunTaskInputSchema.parse({ intent: 'code', title: 'orphan', summary: 's' });
+    await writeTask(
+      paths,
+      {
+        task_id: 'TASK-ORPHAN',
+        bot_id: 'BEE-001',
+        intent: orphan.intent,
+        title: orphan.title,
+        summary: orphan.summary,
+        kb_entities: [],
+        status: 'active',
+        lane: 'terminal',
+        provider: 'cli',
+        delivery_mode: 'task_file',
+        created_at: new Date().toISOString(),
+        started_at: new Date().toISOString(),
+      },
+      new Date(),
+    );
+    // An archive move cut between link and unlink: the same file in both folders.
+    const [done] = (await readdir(path.join(paths.tasks, 'BEE-001'))).filter((f) => f.endsWith('-TASK-DONE.json'));
+    await mkdir(path.join(paths.archive, 'BEE-001'), { recursive: true });
+    const { link } = await import('node:fs/promises');
+    await link(path.join(paths.tasks, 'BEE-001', done!), path.join(paths.archive, 'BEE-001', done!));
+    await writeFile(path.join(paths.responses, 'TASK-DONE.md'), 'answered');
+
+    const second = await openTempHive({ root: first.paths.root });
+    try {
+      expect(second.ledger.forTask('TASK-ORPHAN').map((e) => [e.event_type, e.actor])).toEqual([
+        ['task_execution_started', 'recovery'],
+        ['task_routed', 'recovery'],
+        ['task_dispatched', 'recovery'],
+      ]);
+      expect(second.view.get('TASK-ORPHAN')).toMatchObject({ status: 'active', title: 'orphan' });
+      await eventually(() => second.tasks.get('TASK-DONE')?.location === 'archive');
+      expect(await readdir(path.join(paths.tasks, 'BEE-001'))).not.toContain(done);
+    } finally {
+      await second.cleanup();
+    }
+  });
+
+  it('refuses a wait beyond the limit with TOO_MANY_WAITERS before writing anything', async () => {
+    const hive = await openTempHive({ maxWaiters: 1 });
+    try {
+      const first = hive.executor.execute(task({ task_id: 'TASK-W1', wait_for_response: true, timeout_seconds: 30 }));
+      const second = hive.executor.execute(task({ task_id: 'TASK-W2', wait_for_response: true, timeout_seconds: 30 }));
+      await expect(second).rejects.toSatisfy((err) => HiveError.is(err) && err.code === 'TOO_MANY_WAITERS');
+      expect(hive.tasks.has('TASK-W2')).toBe(false);
+      expect(hive.ledger.forTask('TASK-W2')).toEqual([]);
+      await eventually(() => hive.tasks.has('TASK-W1'));
+      await respond(hive, 'TASK-W1.md', 'done');
+      expect((await first).response).toMatchObject({ status: 'completed' });
+      expect(hive.waiters.pending).toBe(0);
+    } finally {
+      await hive.cleanup();
+    }
+  });
+});

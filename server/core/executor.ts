@@ -22,8 +22,8 @@ import { readResponsePreview } from './response-files';
 import type { RoutingTableStore } from './routing';
 import type { TaskIndex } from './task-index';
 import type { TaskView } from './task-view';
-import { readTaskFile, taskFilePath, writeTask, type WrittenTask } from './task-files';
-import type { Waiters } from './waiters';
+import { readTaskFile, taskFilePath, writeTask, type TaskFileRef, type WrittenTask } from './task-files';
+import type { Waiters, WaitSlot } from './waiters';
 
 export const SERVER_ACTOR = 'hive-control';
 
@@ -61,19 +61,26 @@ export class Executor {
   }
 
   async execute(input: RunTaskInput, options: ExecuteOptions = {}): Promise<DispatchResult> {
+    // The waiting place is taken first: a 429 must leave nothing on disk.
+    const slot = input.wait_for_response ? this.parts.waiters.reserve() : null;
     const dispatching = this.dispatch(input, options);
     this.inFlight.add(dispatching);
     void dispatching.finally(() => this.inFlight.delete(dispatching)).catch(() => undefined);
-    const result = await dispatching;
-    if (input.wait_for_response) {
-      result.response = await this.waitForResponse(result.task_id, input.timeout_seconds * 1000, options.signal);
+    let result: DispatchResult;
+    try {
+      result = await dispatching;
+    } catch (err) {
+      slot?.release();
+      throw err;
+    }
+    if (slot) {
+      result.response = await this.waitForResponse(result.task_id, input.timeout_seconds * 1000, options.signal, slot);
     }
     return result;
   }
 
   private async dispatch(input: RunTaskInput, options: ExecuteOptions): Promise<DispatchResult> {
-    const { paths, tasks, ledger, routing, waiters } = this.parts;
-    if (input.wait_for_response) waiters.assertCapacity();
+    const { paths, tasks, ledger, routing } = this.parts;
     const actor = options.actor ?? SERVER_ACTOR;
     const now = new Date();
     const taskId = input.task_id ?? newTaskId(now, (id) => tasks.isTaken(id));
@@ -89,6 +96,8 @@ export class Executor {
     }
 
     let written: string | undefined;
+    let writtenRef: TaskFileRef | undefined;
+    let recorded = false;
     let result: DispatchResult;
     try {
       const startedAt = now.toISOString();
@@ -111,6 +120,7 @@ export class Executor {
       };
       const { inode, ...ref } = await writeTask(paths, task, now);
       this.parts.onWritten({ ...ref, inode });
+      writtenRef = ref;
       written = taskFilePath(paths, ref);
       const taskPath = relativeToRoot(paths, written);
       const events: NewLedgerEvent[] = [
@@ -132,6 +142,7 @@ export class Executor {
       ];
       // Answering only after the commit is what makes a 200 mean "on disk".
       await ledger.appendAll(events);
+      recorded = true;
       tasks.set(ref);
       result = {
         status: 'dispatched',
@@ -144,7 +155,11 @@ export class Executor {
         task_path: taskPath,
       };
     } catch (err) {
-      if (written && !tasks.has(taskId)) await unlink(written).catch(() => undefined);
+      // Not recorded means not dispatched: take the file back, even if the watcher has seen it.
+      if (written && writtenRef && !recorded) {
+        await unlink(written).catch(() => undefined);
+        tasks.forget(writtenRef);
+      }
       tasks.release(taskId);
       throw err;
     }
@@ -166,13 +181,21 @@ export class Executor {
    * Resolves when the response file lands (woken by its file event), or with a timeout
    * outcome. The check and the registration happen in one turn, so no arrival slips between.
    */
-  async waitForResponse(taskId: string, timeoutMs: number, signal?: AbortSignal): Promise<WaitOutcome> {
+  async waitForResponse(
+    taskId: string,
+    timeoutMs: number,
+    signal?: AbortSignal,
+    slot?: WaitSlot,
+  ): Promise<WaitOutcome> {
     const { responses, waiters, ledger } = this.parts;
     if (responses.latestFor(taskId)) {
       const ready = await this.checkResponse(taskId);
-      if (ready) return ready;
+      if (ready) {
+        slot?.release();
+        return ready;
+      }
     }
-    const result = await waiters.wait(taskId, timeoutMs, signal);
+    const result = await waiters.wait(taskId, timeoutMs, signal, slot);
     if (result.kind === 'woken') return result.value;
     if (result.kind === 'shutdown') {
       throw new HiveError(

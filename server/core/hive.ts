@@ -6,7 +6,7 @@
 import { lstat, mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { CompletedResponse } from '../contracts/task';
-import { moveNoClobber } from './atomic-write';
+import { moveNoClobber, sweepTmp } from './atomic-write';
 import { Executor, SERVER_ACTOR } from './executor';
 import { ensureHiveDirs, hivePaths, relativeToRoot, type HivePaths } from './hive-paths';
 import { watchHive } from './hive-watcher';
@@ -43,6 +43,8 @@ export class Hive {
   private stopWatching: (() => Promise<void>) | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
   private closed = false;
+  /** Completions noticed while the ledger could not record them (e.g. a full disk). */
+  private readonly unrecordedCompletions = new Set<string>();
   /** Inodes of task files this process just published: their own file event needs no second look. */
   private readonly ownWrites = new Map<string, number>();
 
@@ -112,11 +114,15 @@ export class Hive {
     for (const location of ['archive', 'tasks'] as const) {
       for (const ref of await scanTaskFiles(this.paths, location)) this.tasks.set(ref);
     }
+    const swept = await sweepTmp(this.paths.tmp);
+    if (swept) log.info(`removed ${swept} scratch files left in tmp/ by a server that died mid-write`);
+    await this.recordUnrecordedTasks();
     await this.rescanResponses('startup');
     void this.reconcileBeeState();
     this.pollTimer = setInterval(() => {
       void this.rescanResponses('poll');
       void this.reloadRouting();
+      for (const taskId of [...this.unrecordedCompletions]) void this.complete(taskId, 'poll');
     }, pollMs);
     this.pollTimer.unref();
     log.info(
@@ -149,6 +155,55 @@ export class Hive {
       return;
     }
     await this.noticeTaskStatus(location, botId, fileName);
+  }
+
+  /**
+   * Task files the ledger never heard of: written by a server killed between the file and
+   * its commit (the client got no 200). They sit in a bee's inbox and will be worked, so
+   * they are recorded, marked as recovered, rather than left invisible.
+   */
+  private async recordUnrecordedTasks(): Promise<void> {
+    for (const taskId of [...this.tasks.ids()]) {
+      const ref = this.tasks.get(taskId);
+      if (!ref || ref.location !== 'tasks' || this.view.get(taskId)) continue;
+      const file = taskFilePath(this.paths, ref);
+      const read = await readTaskFile(file);
+      if (!read.ok) {
+        log.warnOnce(`unrecorded:${taskId}`, `tasks/${ref.botId}/${ref.fileName} is ${read.reason}; not recorded`);
+        continue;
+      }
+      const task = read.task;
+      const data = { recovered: true };
+      await this.ledger.appendAll([
+        {
+          event_type: 'task_execution_started',
+          task_id: taskId,
+          actor: 'recovery',
+          ts: task.created_at,
+          data: { ...data, bot_id: task.bot_id, intent: task.intent, title: task.title, summary: task.summary },
+        },
+        {
+          event_type: 'task_routed',
+          task_id: taskId,
+          actor: 'recovery',
+          data: {
+            ...data,
+            lane: task.lane,
+            provider: task.provider,
+            delivery: task.delivery_mode,
+            rule: task.routing?.rule ?? 'unknown',
+            source: task.routing?.source ?? 'unknown',
+          },
+        },
+        {
+          event_type: 'task_dispatched',
+          task_id: taskId,
+          actor: 'recovery',
+          data: { ...data, bot_id: task.bot_id, task_path: relativeToRoot(this.paths, file) },
+        },
+      ]);
+      log.warn(`recorded ${taskId}: its file was written but the server stopped before recording it`);
+    }
   }
 
   /** What bees did while the server was down: claims taken and statuses rewritten. */
@@ -257,9 +312,13 @@ export class Hive {
         response_path: response.response_path,
         noticed_by: noticedBy,
       });
+      this.unrecordedCompletions.delete(taskId);
       await this.archive(taskId);
     } catch (err) {
-      log.error(`could not record completion of ${taskId}`, err);
+      // Retried by the poll, so a full disk delays the record but never loses it.
+      if (!this.unrecordedCompletions.has(taskId))
+        log.error(`could not record completion of ${taskId}; will retry`, err);
+      this.unrecordedCompletions.add(taskId);
     }
   }
 
@@ -270,7 +329,9 @@ export class Hive {
     const archived = { ...ref, location: 'archive' as const };
     const to = taskFilePath(this.paths, archived);
     try {
-      await mkdir(path.dirname(to), { recursive: true });
+      await mkdir(path.dirname(to)).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EEXIST') throw err;
+      });
       await moveNoClobber(taskFilePath(this.paths, ref), to);
     } catch (err) {
       log.warnOnce(`archive:${taskId}`, `could not archive ${taskId}: ${(err as Error).message}`);

@@ -42,9 +42,10 @@ export async function writeTask(paths: HivePaths, task: TaskFile, at: Date): Pro
   const dir = path.join(paths.tasks, task.bot_id);
   if (!knownBotDirs.has(dir)) {
     try {
-      await mkdir(dir, { recursive: true });
+      // Not recursive: tasks/ exists, and a recursive mkdir reports a read-only hive as ENOENT.
+      await mkdir(dir);
     } catch (err) {
-      throw storageError(err, `creating tasks/${task.bot_id}`);
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw storageError(err, `creating tasks/${task.bot_id}`);
     }
     knownBotDirs.add(dir);
   }

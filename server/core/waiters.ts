@@ -12,6 +12,12 @@ interface Waiter<T> {
   settle: (result: WaitResult<T>) => void;
 }
 
+/** A place among the waiters, taken before any work so that a refusal (429) leaves nothing behind. */
+export interface WaitSlot {
+  /** Gives the place back; safe to call more than once. */
+  release(): void;
+}
+
 export class Waiters<T> {
   private readonly byTask = new Map<string, Set<Waiter<T>>>();
   private count = 0;
@@ -19,24 +25,41 @@ export class Waiters<T> {
 
   constructor(private readonly limit: number) {}
 
+  /** Waits in progress plus places reserved for dispatches about to wait. */
   get pending(): number {
     return this.count;
   }
 
-  /** Throws TOO_MANY_WAITERS when full: check before doing work that a wait would follow. */
-  assertCapacity(): void {
+  /** Takes a place, or throws TOO_MANY_WAITERS when all are taken. */
+  reserve(): WaitSlot {
     if (this.count >= this.limit) {
       throw new HiveError(
         'TOO_MANY_WAITERS',
-        `${this.count} requests are already waiting for responses (limit ${this.limit}); retry later or poll status instead.`,
+        `${this.count} requests are already waiting for responses (limit ${this.limit}); retry later, or dispatch without wait_for_response and poll the status.`,
       );
     }
+    this.count++;
+    let released = false;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        this.count--;
+      },
+    };
   }
 
-  wait(taskId: string, timeoutMs: number, signal?: AbortSignal): Promise<WaitResult<T>> {
-    if (this.closed) return Promise.resolve({ kind: 'shutdown' });
-    this.assertCapacity();
-    if (signal?.aborted) return Promise.resolve({ kind: 'aborted' });
+  /** Waits in the given place (or takes one now); the place is given back however the wait ends. */
+  wait(taskId: string, timeoutMs: number, signal?: AbortSignal, slot?: WaitSlot): Promise<WaitResult<T>> {
+    if (this.closed) {
+      slot?.release();
+      return Promise.resolve({ kind: 'shutdown' });
+    }
+    const place = slot ?? this.reserve();
+    if (signal?.aborted) {
+      place.release();
+      return Promise.resolve({ kind: 'aborted' });
+    }
     return new Promise((resolve) => {
       let set = this.byTask.get(taskId);
       if (!set) this.byTask.set(taskId, (set = new Set()));
@@ -46,7 +69,7 @@ export class Waiters<T> {
       const waiter: Waiter<T> = {
         settle: (result) => {
           if (!waiters.delete(waiter)) return;
-          this.count--;
+          place.release();
           if (waiters.size === 0 && this.byTask.get(taskId) === waiters) this.byTask.delete(taskId);
           clearTimeout(timer);
           signal?.removeEventListener('abort', onAbort);
@@ -54,7 +77,6 @@ export class Waiters<T> {
         },
       };
       waiters.add(waiter);
-      this.count++;
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
