@@ -18,6 +18,8 @@ export const viewport: Viewport = { colorScheme: 'light dark', width: 'device-wi
 
 export const dynamic = 'force-dynamic';
 
+const RECENT_ACTIVITY = 30;
+
 export default async function RootLayout({ children }: { children: ReactNode }) {
   if (!(await dashboardAuthorized())) {
     return (
@@ -28,8 +30,9 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
       </html>
     );
   }
-  // The live stream starts right after what this render saw, so nothing falls in between.
-  const initialEventId = (await getHive()).ledger.lastId();
+  // The live stream starts from what this render saw, so nothing falls in between; it
+  // replays the last few events too, so the activity feed opens with recent history.
+  const initialEventId = Math.max(0, (await getHive()).ledger.lastId() - RECENT_ACTIVITY);
   return (
     <html lang="en">
       <body>

@@ -36,7 +36,8 @@ export function Age({ iso }: { iso: string }) {
     () => now,
   );
   return (
-    <time dateTime={iso} title={iso}>
+    // The server and the browser render a moment apart; the age is meant to differ.
+    <time dateTime={iso} title={iso} suppressHydrationWarning>
       {formatAge(current - Date.parse(iso))}
     </time>
   );

@@ -1,10 +1,13 @@
 'use client';
 /** Asks once for the API token (when the server has one) and trades it for a session cookie. */
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 
 export function SignIn() {
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
+  // Until React owns the form, a click would submit it natively and put the token in the URL.
+  const [hydrated, setHydrated] = useState(false);
+  useEffect(() => setHydrated(true), []);
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -35,7 +38,7 @@ export function SignIn() {
               {error}
             </p>
           )}
-          <button type="submit" disabled={pending}>
+          <button type="submit" disabled={pending || !hydrated}>
             {pending ? 'Checking…' : 'Sign in'}
           </button>
         </form>

@@ -2,7 +2,7 @@
 /** The submit form: validated in the browser by the same zod schema the server uses, field errors inline. */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
-import { useId, useState, type FormEvent } from 'react';
+import { useEffect, useId, useState, type FormEvent } from 'react';
 import { fieldErrors } from '@/server/contracts/issues';
 import { RunTaskInputSchema, type DispatchResult } from '@/server/contracts/task';
 import { useTRPC } from '../_trpc/client';
@@ -36,6 +36,9 @@ export function SubmitTask() {
   const [wait, setWait] = useState(false);
   const [last, setLast] = useState<DispatchResult | null>(null);
   const id = useId();
+  // Until React owns the form, a click would submit it natively (a page reload, nothing sent).
+  const [hydrated, setHydrated] = useState(false);
+  useEffect(() => setHydrated(true), []);
 
   const run = useMutation(
     trpc.tasks.run.mutationOptions({
@@ -135,7 +138,7 @@ export function SubmitTask() {
         {error('timeout_seconds')}
         {error('_')}
 
-        <button type="submit" disabled={run.isPending}>
+        <button type="submit" disabled={run.isPending || !hydrated}>
           {run.isPending ? (wait ? 'Waiting for the bee…' : 'Dispatching…') : 'Dispatch'}
         </button>
         {run.error && !run.error.data?.fields && (

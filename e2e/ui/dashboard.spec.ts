@@ -5,6 +5,9 @@ test('submitting a task shows it at the top of the list with its lane and provid
   page,
   server,
 }, testInfo) => {
+  await dispatch(server, { intent: 'design', title: 'already there', summary: 's' });
+  const pageErrors: string[] = [];
+  page.on('pageerror', (err) => pageErrors.push(err.message));
   await page.goto(server.url);
   await expect(page.getByTestId('live-indicator')).toHaveAttribute('data-state', 'live');
 
@@ -19,6 +22,10 @@ test('submitting a task shows it at the top of the list with its lane and provid
   await expect(first).toContainText('Create hello.py from the dashboard');
   await expect(first.getByTestId('lane')).toHaveText('terminal');
   await expect(first.getByTestId('provider')).toHaveText('cli');
+
+  await expect(page.getByTestId('activity')).toContainText('task_dispatched');
+  // Server-rendered rows (with their ages) hydrate without a mismatch.
+  expect(pageErrors).toEqual([]);
 
   await page.screenshot({ path: testInfo.outputPath('dashboard.png'), fullPage: true });
   await testInfo.attach('dashboard', { path: testInfo.outputPath('dashboard.png'), contentType: 'image/png' });

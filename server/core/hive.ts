@@ -283,6 +283,8 @@ export class Hive {
   }
 
   private async noticeResponse(name: string, noticedBy: NoticedBy): Promise<void> {
+    // Dotfiles (.gitkeep, editors' swap files) are never responses.
+    if (name.startsWith('.')) return;
     const stat = await this.regularResponse(name);
     if (!stat) return;
     this.responses.upsert(name, stat.mtimeMs);
