@@ -20,6 +20,8 @@ export default defineConfig({
   projects: [
     { name: 'api', testDir: 'e2e/api' },
     { name: 'ui', testDir: 'e2e/ui' },
+    // Generated hostile input and hostile files in the hive (fast-check).
+    { name: 'hostile', testDir: 'e2e/hostile' },
     // Opt-in (npm run test:stress): mounts a tmpfs, SIGKILLs servers, wants the whole machine.
     ...(process.env.HIVE_STRESS ? [{ name: 'stress', testDir: 'e2e/stress', workers: 1, timeout: 180_000 }] : []),
   ],

@@ -18,7 +18,11 @@ export async function readClaim(claimsDir: string, taskId: string): Promise<Clai
   if (!TaskIdSchema.safeParse(taskId).success) return null;
   let text: string;
   try {
-    const handle = await open(path.join(claimsDir, taskId), constants.O_RDONLY | constants.O_NOFOLLOW);
+    // O_NONBLOCK: a named pipe in claims/ must not hold a thread forever.
+    const handle = await open(
+      path.join(claimsDir, taskId),
+      constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK,
+    );
     try {
       if (!(await handle.stat()).isFile()) return null;
       const buffer = Buffer.alloc(4096);

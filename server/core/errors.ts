@@ -4,6 +4,7 @@ import { describeIssues, fieldErrors } from '../contracts/issues';
 /** The one error vocabulary: the core throws HiveError; each code maps to an HTTP status and a tRPC code. */
 
 export const ERROR_TABLE = {
+  BAD_REQUEST: { http: 400, trpc: 'BAD_REQUEST' },
   BAD_JSON: { http: 400, trpc: 'PARSE_ERROR' },
   INVALID_INPUT: { http: 422, trpc: 'BAD_REQUEST' },
   UNAUTHORIZED: { http: 401, trpc: 'UNAUTHORIZED' },

@@ -36,7 +36,9 @@ export async function watchHive(paths: HivePaths, on: HiveWatchHandlers): Promis
       });
       watchers.set(dir, watcher);
     } catch (err) {
-      on.error(err);
+      // Gone (or replaced by a file) before we could watch it: nothing to follow.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') on.error(err);
     }
   };
 

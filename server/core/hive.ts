@@ -334,6 +334,10 @@ export class Hive {
       await mkdir(path.dirname(to)).catch((err: NodeJS.ErrnoException) => {
         if (err.code !== 'EEXIST') throw err;
       });
+      // A symlink in place of the archive folder would carry the task out of the hive.
+      if (!(await lstat(path.dirname(to))).isDirectory()) {
+        throw new Error(`archive/${ref.botId} is not a real folder; the task stays in tasks/`);
+      }
       await moveNoClobber(taskFilePath(this.paths, ref), to);
     } catch (err) {
       log.warnOnce(`archive:${taskId}`, `could not archive ${taskId}: ${(err as Error).message}`);

@@ -13,7 +13,11 @@ export async function readResponsePreview(
   if (name.includes('/') || name.includes('\0') || name === '..' || name === '.') return null;
   let handle;
   try {
-    handle = await open(path.join(responsesDir, name), constants.O_RDONLY | constants.O_NOFOLLOW);
+    // O_NONBLOCK: a named pipe named like a response must not hold a thread forever.
+    handle = await open(
+      path.join(responsesDir, name),
+      constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK,
+    );
   } catch {
     return null;
   }

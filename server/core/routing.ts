@@ -1,5 +1,6 @@
 /** decideRoute and the routing table in force: the default, or a validated `.deia/routing.json`. */
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { describeIssues } from '../contracts/issues';
 import { RoutingTableSchema, type RouteDecision, type RoutingSource, type RoutingTable } from '../contracts/routing';
 
@@ -69,12 +70,9 @@ export class RoutingTableStore {
   async reload(): Promise<RoutingLoad> {
     let text: string | null;
     try {
-      text = await readFile(this.file, 'utf8');
+      text = await readRoutingFile(this.file);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-        return this.reject(`cannot read .deia/routing.json: ${(err as Error).message}`);
-      }
-      text = null;
+      return this.reject(`cannot read .deia/routing.json: ${(err as Error).message}`);
     }
     if (text === this.lastText && this.lastError === null) {
       return { ok: true, active: this.current, changed: false };
@@ -90,8 +88,9 @@ export class RoutingTableStore {
     let json: unknown;
     try {
       json = JSON.parse(text);
-    } catch (err) {
-      return this.reject(`.deia/routing.json is not valid JSON: ${(err as Error).message}`);
+    } catch {
+      // The parser's message quotes the file; it is not repeated to API callers.
+      return this.reject(`.deia/routing.json is not valid JSON${jsonErrorLine(text)}`);
     }
     const parsed = RoutingTableSchema.safeParse(json);
     if (!parsed.success) {
@@ -105,5 +104,42 @@ export class RoutingTableStore {
   private reject(error: string): RoutingLoad {
     this.lastError = `${error} (keeping the ${this.current.source} table in force)`;
     return { ok: false, error: this.lastError };
+  }
+}
+
+const MAX_ROUTING_BYTES = 256 * 1024;
+
+/**
+ * The file's text, or null when there is none. Only a regular file is read: not a symlink
+ * (it could point anywhere), not a named pipe (it would hold a thread forever), nothing huge.
+ */
+async function readRoutingFile(file: string): Promise<string | null> {
+  let handle;
+  try {
+    handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    throw new Error(code === 'ELOOP' ? 'it is a symlink, which is not followed' : `${code ?? 'unreadable'}`);
+  }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw new Error('it is not a regular file');
+    if (stat.size > MAX_ROUTING_BYTES) throw new Error(`it is larger than ${MAX_ROUTING_BYTES} bytes`);
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Where JSON.parse gave up, as a line number, without quoting the text. */
+function jsonErrorLine(text: string): string {
+  try {
+    JSON.parse(text);
+    return '';
+  } catch (err) {
+    const position = /position (\d+)/.exec((err as Error).message)?.[1];
+    if (position === undefined) return '';
+    return ` (line ${text.slice(0, Number(position)).split('\n').length})`;
   }
 }

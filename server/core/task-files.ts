@@ -1,11 +1,11 @@
 /** Task files on disk: `{stamp}-{task_id}.json` under `tasks/{bot_id}/` (and `archive/{bot_id}/`). */
 import { constants } from 'node:fs';
-import { mkdir, open, readdir } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { BotIdSchema, ID_PATTERN } from '../contracts/ids';
 import { TaskFileSchema, type TaskFile } from '../contracts/task';
 import { publishFile } from './atomic-write';
-import { storageError } from './errors';
+import { HiveError, storageError } from './errors';
 import type { HivePaths } from './hive-paths';
 import { fileStamp } from './ids';
 
@@ -35,20 +35,33 @@ export function taskFilePath(paths: HivePaths, ref: Omit<TaskFileRef, 'taskId'>)
   return path.join(ref.location === 'tasks' ? paths.tasks : paths.archive, ref.botId, ref.fileName);
 }
 
-const knownBotDirs = new Set<string>();
+/**
+ * The bot's folder, created if missing. Checked on every dispatch (it is one lstat): a file
+ * or a symlink in its place would put the task somewhere else, possibly outside the hive.
+ */
+async function botFolder(paths: HivePaths, botId: string): Promise<string> {
+  const dir = path.join(paths.tasks, botId);
+  try {
+    // Not recursive: tasks/ exists, and a recursive mkdir reports a read-only hive as ENOENT.
+    await mkdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw storageError(err, `creating tasks/${botId}`);
+  }
+  const stat = await lstat(dir).catch((err: unknown) => {
+    throw storageError(err, `checking tasks/${botId}`);
+  });
+  if (!stat.isDirectory()) {
+    throw new HiveError(
+      'CONFLICT',
+      `.deia/hive/tasks/${botId} is ${stat.isSymbolicLink() ? 'a symlink' : 'not a folder'}; tasks are only written into real folders. Remove it, or use another bot_id.`,
+    );
+  }
+  return dir;
+}
 
 /** Publishes a new task file; refuses (409) rather than replace an existing one. */
 export async function writeTask(paths: HivePaths, task: TaskFile, at: Date): Promise<WrittenTask> {
-  const dir = path.join(paths.tasks, task.bot_id);
-  if (!knownBotDirs.has(dir)) {
-    try {
-      // Not recursive: tasks/ exists, and a recursive mkdir reports a read-only hive as ENOENT.
-      await mkdir(dir);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw storageError(err, `creating tasks/${task.bot_id}`);
-    }
-    knownBotDirs.add(dir);
-  }
+  const dir = await botFolder(paths, task.bot_id);
   const fileName = `${fileStamp(at)}-${task.task_id}.json`;
   const inode = await publishFile(paths.tmp, path.join(dir, fileName), `${JSON.stringify(task, null, 2)}\n`);
   return { taskId: task.task_id, botId: task.bot_id, fileName, location: 'tasks', inode };
@@ -60,7 +73,8 @@ export type TaskFileRead = { ok: true; task: TaskFile } | { ok: false; reason: s
 export async function readTaskFile(file: string): Promise<TaskFileRead> {
   let text: string;
   try {
-    const handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+    // O_NONBLOCK: a named pipe put here must not hold a thread forever.
+    const handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     try {
       const stat = await handle.stat();
       if (!stat.isFile()) return { ok: false, reason: 'not a regular file' };
