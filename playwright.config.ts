@@ -2,11 +2,18 @@
  * End-to-end tests against the production build (`npm run build` first). API specs start
  * their own servers on free ports against temporary hives, so they can restart and kill them.
  */
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { defineConfig } from '@playwright/test';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './scripts/lib/chromium';
 
+// Every temporary hive of this run lives here (workers inherit it); the teardown removes it.
+process.env.HIVE_TEST_TMP ??= mkdtempSync(path.join(os.tmpdir(), 'hive-control-e2e-'));
+
 export default defineConfig({
   testDir: 'e2e',
+  globalTeardown: './e2e/support/global-teardown.ts',
   forbidOnly: !!process.env.CI,
   retries: 0,
   workers: 2,

@@ -104,7 +104,8 @@ async function main(): Promise<void> {
   const server = await startServer();
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
   try {
-    const page = await browser.newPage();
+    // The page's CSP forbids evaluating strings; the bench's own stamping script is exempt.
+    const page = await browser.newPage({ bypassCSP: true });
     await page.goto(server.url);
     await page.waitForSelector('[data-testid=live-indicator][data-state=live]');
     await watchScreen(page);

@@ -32,8 +32,9 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** A fresh HIVE_ROOT; under the test run's own folder when there is one (removed at the end of the run). */
 export async function tempHiveRoot(prefix = 'hive-'): Promise<string> {
-  return mkdtemp(path.join(os.tmpdir(), prefix));
+  return mkdtemp(path.join(process.env.HIVE_TEST_TMP ?? os.tmpdir(), prefix));
 }
 
 export interface StartOptions {

@@ -41,15 +41,18 @@ export function taskFilePath(paths: HivePaths, ref: Omit<TaskFileRef, 'taskId'>)
  */
 async function botFolder(paths: HivePaths, botId: string): Promise<string> {
   const dir = path.join(paths.tasks, botId);
-  try {
-    // Not recursive: tasks/ exists, and a recursive mkdir reports a read-only hive as ENOENT.
-    await mkdir(dir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw storageError(err, `creating tasks/${botId}`);
+  let stat = await lstat(dir).catch(() => null);
+  if (!stat) {
+    try {
+      // Not recursive: tasks/ exists, and a recursive mkdir reports a read-only hive as ENOENT.
+      await mkdir(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw storageError(err, `creating tasks/${botId}`);
+    }
+    stat = await lstat(dir).catch((err: unknown) => {
+      throw storageError(err, `checking tasks/${botId}`);
+    });
   }
-  const stat = await lstat(dir).catch((err: unknown) => {
-    throw storageError(err, `checking tasks/${botId}`);
-  });
   if (!stat.isDirectory()) {
     throw new HiveError(
       'CONFLICT',
