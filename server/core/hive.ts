@@ -3,7 +3,7 @@
  * the watcher, and the reactions to files others write. A response that landed while
  * the server was down is noticed here at start-up, exactly once.
  */
-import { lstat, mkdir, readdir } from 'node:fs/promises';
+import { access, lstat, mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { CompletedResponse } from '../contracts/task';
 import { moveNoClobber, sweepTmp } from './atomic-write';
@@ -306,9 +306,12 @@ export class Hive {
     if (!response) return;
     this.waiters.wake(taskId, response);
     // A bee that marks a task `blocked` and answers right away must not have the status
-    // overtaken by the completion: record the file's last status first.
+    // overtaken by the completion: record the file's last status first. Only bees that
+    // claimed the task rewrite it, so other answers skip the read.
     const ref = this.tasks.get(taskId);
-    if (ref?.location === 'tasks') await this.noticeTaskStatus('tasks', ref.botId, ref.fileName);
+    if (ref?.location === 'tasks' && (await this.isClaimed(taskId))) {
+      await this.noticeTaskStatus('tasks', ref.botId, ref.fileName);
+    }
     try {
       await this.ledger.recordCompletion(taskId, SERVER_ACTOR, {
         response_path: response.response_path,
@@ -322,6 +325,13 @@ export class Hive {
         log.error(`could not record completion of ${taskId}; will retry`, err);
       this.unrecordedCompletions.add(taskId);
     }
+  }
+
+  private async isClaimed(taskId: string): Promise<boolean> {
+    return access(path.join(this.paths.claims, taskId)).then(
+      () => true,
+      () => false,
+    );
   }
 
   /** Finished tasks leave the bees' inbox for `archive/{bot_id}/`. */
