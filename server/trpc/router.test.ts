@@ -1,4 +1,4 @@
-import { rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isTrackedEnvelope, TRPCError } from '@trpc/server';
 import type { LedgerEvent } from '../contracts/ledger';
@@ -166,5 +166,22 @@ describe('hive.live', () => {
     }
     expect(resumed.every((r) => r.startsWith('TASK-L2#'))).toBe(true);
     expect(Number(resumed[0]!.split('#')[1])).toBe(Number(seen[2]!.id) + 1);
+  });
+});
+
+describe('a bee that gives up', () => {
+  it('marks the task blocked and answers at once: the list keeps it blocked, status has the report', async () => {
+    await caller.tasks.run({ ...hello, task_id: 'TASK-GIVEUP' });
+    const { task_path } = (await caller.tasks.detail({ task_id: 'TASK-GIVEUP' })).row!;
+    const file = path.join(hive.paths.root, task_path);
+    await writeFile(path.join(hive.paths.claims, 'TASK-GIVEUP'), JSON.stringify({ bot_id: 'BEE-001' }), { flag: 'wx' });
+    const task = JSON.parse(await readFile(file, 'utf8'));
+    await writeFile(`${file}.tmp`, JSON.stringify({ ...task, status: 'blocked' }));
+    await rename(`${file}.tmp`, file);
+    await respond('BEE-001-RESPONSE-TASK-GIVEUP.md', '# Task TASK-GIVEUP failed');
+
+    await eventually(() => hive.ledger.isCompleted('TASK-GIVEUP'));
+    expect((await caller.tasks.list({ search: 'TASK-GIVEUP' })).items[0]).toMatchObject({ status: 'blocked' });
+    expect(await caller.tasks.status({ task_id: 'TASK-GIVEUP' })).toMatchObject({ status: 'completed' });
   });
 });
