@@ -1,6 +1,7 @@
 /** With an API token, the dashboard asks for it once, then works (live stream included) for the session. */
 import { startServer } from '../../scripts/lib/server-process';
 import { expect, test } from '../support/fixtures';
+import { submitTask } from '../support/dashboard';
 
 test('the dashboard asks for the token, refuses a wrong one, and then goes live', async ({ page }) => {
   const token = 'ui-token-0123456789abcdef';
@@ -17,11 +18,7 @@ test('the dashboard asks for the token, refuses a wrong one, and then goes live'
     await page.getByLabel('API token').fill(token);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect(page.getByTestId('live-indicator')).toHaveAttribute('data-state', 'live');
-    const form = page.getByRole('region', { name: 'Submit a task' });
-    await form.getByLabel('Intent').fill('code');
-    await form.getByLabel('Title').fill('behind a token');
-    await form.getByLabel('Summary').fill('s');
-    await form.getByRole('button', { name: 'Dispatch' }).click();
+    await submitTask(page, { intent: 'code', title: 'behind a token', summary: 's' });
     await expect(page.getByTestId('task-row').first()).toContainText('behind a token');
 
     await page.reload();

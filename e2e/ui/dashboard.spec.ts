@@ -1,5 +1,6 @@
 /** The dashboard in a real Chromium against the production server: submit, watch, read, filter. */
 import { dispatch, expect, test, writeResponse } from '../support/fixtures';
+import { submitTask } from '../support/dashboard';
 
 test('submitting a task shows it at the top of the list with its lane and provider', async ({
   page,
@@ -11,11 +12,11 @@ test('submitting a task shows it at the top of the list with its lane and provid
   await page.goto(server.url);
   await expect(page.getByTestId('live-indicator')).toHaveAttribute('data-state', 'live');
 
-  const form = page.getByRole('region', { name: 'Submit a task' });
-  await form.getByLabel('Intent').fill('code');
-  await form.getByLabel('Title').fill('Create hello.py from the dashboard');
-  await form.getByLabel('Summary').fill('Write a hello world script');
-  await form.getByRole('button', { name: 'Dispatch' }).click();
+  await submitTask(page, {
+    intent: 'code',
+    title: 'Create hello.py from the dashboard',
+    summary: 'Write a hello world script',
+  });
 
   await expect(page.getByTestId('dispatched')).toContainText('terminal / cli / task_file');
   const first = page.getByTestId('task-row').first();

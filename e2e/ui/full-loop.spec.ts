@@ -4,6 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { freePort, tempHiveRoot } from '../../scripts/lib/server-process';
 import { expect, test } from '../support/fixtures';
+import { submitTask } from '../support/dashboard';
 
 const run = promisify(execFile);
 
@@ -20,11 +21,7 @@ test('tasks from the dashboard and the CLI are answered by the bee with no one e
   try {
     await expect.poll(() => output, { timeout: 30_000 }).toContain('watching .deia/hive/tasks/BEE-001');
     await page.goto(`http://127.0.0.1:${port}`);
-    const form = page.getByRole('region', { name: 'Submit a task' });
-    await form.getByLabel('Intent').fill('design');
-    await form.getByLabel('Title').fill('Sketch the event ledger');
-    await form.getByLabel('Summary').fill('Append-only, SQLite');
-    await form.getByRole('button', { name: 'Dispatch' }).click();
+    await submitTask(page, { intent: 'design', title: 'Sketch the event ledger', summary: 'Append-only, SQLite' });
 
     const row = page.getByTestId('task-row').filter({ hasText: 'Sketch the event ledger' });
     await expect(row.getByTestId('status')).toHaveText('completed');

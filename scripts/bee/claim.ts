@@ -6,6 +6,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { processAlive } from '../../server/core/processes';
 
 export interface ClaimRecord {
   bot_id: string;
@@ -16,15 +17,6 @@ export interface ClaimRecord {
 }
 
 export type ClaimOutcome = 'claimed' | 'resumed' | 'taken';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export async function claimTask(claimsDir: string, taskId: string, botId: string, bee: string): Promise<ClaimOutcome> {
   const file = path.join(claimsDir, taskId);
@@ -46,7 +38,7 @@ export async function claimTask(claimsDir: string, taskId: string, botId: string
     .catch(() => null);
   const mine = existing?.bee === bee && existing.host === os.hostname();
   // Our own claim from a run that died before answering: the work was never finished.
-  if (mine && existing.pid !== process.pid && typeof existing.pid === 'number' && !alive(existing.pid))
+  if (mine && existing.pid !== process.pid && typeof existing.pid === 'number' && !processAlive(existing.pid))
     return 'resumed';
   return 'taken';
 }

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { link, lstat, open, readdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { HiveError, storageError } from './errors';
+import { processAlive } from './processes';
 
 let sequence = 0;
 
@@ -56,15 +57,6 @@ export async function moveNoClobber(from: string, to: string): Promise<void> {
 }
 
 const OWN_TMP = /^(\d+)\.\d+\.[0-9a-f]{8}\.tmp$/;
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Removes this server's scratch files left by processes that died mid-write (bees' files are left alone). */
 export async function sweepTmp(tmpDir: string): Promise<number> {
