@@ -16,7 +16,8 @@ import type {
 import { HiveError } from './errors';
 import { relativeToRoot, type HivePaths } from './hive-paths';
 import { newTaskId } from './ids';
-import type { Ledger, NewLedgerEvent } from './ledger';
+import { dispatchEvents } from './dispatch-events';
+import type { Ledger } from './ledger';
 import type { ResponseIndex } from './response-index';
 import { readResponsePreview } from './response-files';
 import type { RoutingTableStore } from './routing';
@@ -95,77 +96,55 @@ export class Executor {
       );
     }
 
-    let written: string | undefined;
-    let writtenRef: TaskFileRef | undefined;
-    let recorded = false;
-    let result: DispatchResult;
+    const startedAt = now.toISOString();
+    const route = routing.decide(input.intent);
+    const routedAt = new Date().toISOString();
+    const task: TaskFile = {
+      task_id: taskId,
+      bot_id: input.bot_id,
+      intent: input.intent,
+      title: input.title,
+      summary: input.summary,
+      kb_entities: input.kb_entities,
+      status: 'active',
+      lane: route.lane,
+      provider: route.provider,
+      delivery_mode: route.delivery,
+      created_at: startedAt,
+      started_at: startedAt,
+      routing: { rule: route.rule, source: route.source },
+    };
+    let written: TaskFileRef | undefined;
+    let taskPath: string;
     try {
-      const startedAt = now.toISOString();
-      const route = routing.decide(input.intent);
-      const routedAt = new Date().toISOString();
-      const task: TaskFile = {
-        task_id: taskId,
-        bot_id: input.bot_id,
-        intent: input.intent,
-        title: input.title,
-        summary: input.summary,
-        kb_entities: input.kb_entities,
-        status: 'active',
-        lane: route.lane,
-        provider: route.provider,
-        delivery_mode: route.delivery,
-        created_at: startedAt,
-        started_at: startedAt,
-        routing: { rule: route.rule, source: route.source },
-      };
       const { inode, ...ref } = await writeTask(paths, task, now);
       this.parts.onWritten({ ...ref, inode });
-      writtenRef = ref;
-      written = taskFilePath(paths, ref);
-      const taskPath = relativeToRoot(paths, written);
-      const events: NewLedgerEvent[] = [
-        {
-          event_type: 'task_execution_started',
-          task_id: taskId,
-          actor,
-          ts: startedAt,
-          data: {
-            bot_id: input.bot_id,
-            intent: input.intent,
-            title: input.title,
-            summary: input.summary,
-            kb_entities: input.kb_entities,
-          },
-        },
-        { event_type: 'task_routed', task_id: taskId, actor, ts: routedAt, data: { ...route } },
-        { event_type: 'task_dispatched', task_id: taskId, actor, data: { bot_id: input.bot_id, task_path: taskPath } },
-      ];
+      written = ref;
+      taskPath = relativeToRoot(paths, taskFilePath(paths, ref));
       // Answering only after the commit is what makes a 200 mean "on disk".
-      await ledger.appendAll(events);
-      recorded = true;
-      tasks.set(ref);
-      result = {
-        status: 'dispatched',
-        task_id: taskId,
-        bot_id: input.bot_id,
-        lane: route.lane,
-        provider: route.provider,
-        delivery_mode: route.delivery,
-        routing: { rule: route.rule, source: route.source },
-        task_path: taskPath,
-      };
+      await ledger.appendAll(dispatchEvents(task, taskPath, actor, { routedAt }));
     } catch (err) {
       // Not recorded means not dispatched: take the file back, even if the watcher has seen it.
-      if (written && writtenRef && !recorded) {
-        await unlink(written).catch(() => undefined);
-        tasks.forget(writtenRef);
+      if (written) {
+        await unlink(taskFilePath(paths, written)).catch(() => undefined);
+        tasks.forget(written);
       }
       tasks.release(taskId);
       throw err;
     }
+    tasks.set(written);
 
     this.parts.onDispatched(taskId);
-    return result;
+    return {
+      status: 'dispatched',
+      task_id: taskId,
+      bot_id: input.bot_id,
+      lane: route.lane,
+      provider: route.provider,
+      delivery_mode: route.delivery,
+      routing: { rule: route.rule, source: route.source },
+      task_path: taskPath,
+    };
   }
 
   /** The newest response of the task, or null if none has landed. */

@@ -3,10 +3,11 @@
  * the watcher, and the reactions to files others write. A response that landed while
  * the server was down is noticed here at start-up, exactly once.
  */
-import { access, lstat, mkdir, readdir } from 'node:fs/promises';
+import { access, lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { CompletedResponse } from '../contracts/task';
 import { moveNoClobber, sweepTmp } from './atomic-write';
+import { dispatchEvents } from './dispatch-events';
 import { Executor, SERVER_ACTOR } from './executor';
 import { ensureHiveDirs, hivePaths, relativeToRoot, type HivePaths } from './hive-paths';
 import { watchHive } from './hive-watcher';
@@ -15,7 +16,14 @@ import { log } from './log';
 import { ResponseIndex } from './response-index';
 import { candidateTaskIds } from './response-match';
 import { RoutingTableStore } from './routing';
-import { parseTaskFileName, readTaskFile, scanTaskFiles, taskFilePath, type TaskLocation } from './task-files';
+import {
+  parseTaskFileName,
+  readTaskFile,
+  realFolder,
+  scanTaskFiles,
+  taskFilePath,
+  type TaskLocation,
+} from './task-files';
 import { readClaim } from './claims';
 import { TaskIndex } from './task-index';
 import { TaskView } from './task-view';
@@ -172,36 +180,9 @@ export class Hive {
         log.warnOnce(`unrecorded:${taskId}`, `tasks/${ref.botId}/${ref.fileName} is ${read.reason}; not recorded`);
         continue;
       }
-      const task = read.task;
-      const data = { recovered: true };
-      await this.ledger.appendAll([
-        {
-          event_type: 'task_execution_started',
-          task_id: taskId,
-          actor: 'recovery',
-          ts: task.created_at,
-          data: { ...data, bot_id: task.bot_id, intent: task.intent, title: task.title, summary: task.summary },
-        },
-        {
-          event_type: 'task_routed',
-          task_id: taskId,
-          actor: 'recovery',
-          data: {
-            ...data,
-            lane: task.lane,
-            provider: task.provider,
-            delivery: task.delivery_mode,
-            rule: task.routing?.rule ?? 'unknown',
-            source: task.routing?.source ?? 'unknown',
-          },
-        },
-        {
-          event_type: 'task_dispatched',
-          task_id: taskId,
-          actor: 'recovery',
-          data: { ...data, bot_id: task.bot_id, task_path: relativeToRoot(this.paths, file) },
-        },
-      ]);
+      await this.ledger.appendAll(
+        dispatchEvents(read.task, relativeToRoot(this.paths, file), 'recovery', { recovered: true }),
+      );
       log.warn(`recorded ${taskId}: its file was written but the server stopped before recording it`);
     }
   }
@@ -210,9 +191,10 @@ export class Hive {
   private async reconcileBeeState(): Promise<void> {
     try {
       for (const name of await readdir(this.paths.claims)) await this.noticeClaim(name);
-      for (const ref of await scanTaskFiles(this.paths, 'tasks')) {
+      for (const taskId of [...this.tasks.ids()]) {
+        const ref = this.tasks.get(taskId);
         if (this.closed) return;
-        await this.noticeTaskStatus('tasks', ref.botId, ref.fileName);
+        if (ref?.location === 'tasks') await this.noticeTaskStatus('tasks', ref.botId, ref.fileName);
       }
     } catch (err) {
       log.warnOnce('reconcile', `could not reconcile claims and statuses: ${(err as Error).message}`);
@@ -341,13 +323,7 @@ export class Hive {
     const archived = { ...ref, location: 'archive' as const };
     const to = taskFilePath(this.paths, archived);
     try {
-      await mkdir(path.dirname(to)).catch((err: NodeJS.ErrnoException) => {
-        if (err.code !== 'EEXIST') throw err;
-      });
-      // A symlink in place of the archive folder would carry the task out of the hive.
-      if (!(await lstat(path.dirname(to))).isDirectory()) {
-        throw new Error(`archive/${ref.botId} is not a real folder; the task stays in tasks/`);
-      }
+      await realFolder(path.dirname(to), `archive/${ref.botId}`);
       await moveNoClobber(taskFilePath(this.paths, ref), to);
     } catch (err) {
       log.warnOnce(`archive:${taskId}`, `could not archive ${taskId}: ${(err as Error).message}`);

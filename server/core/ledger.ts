@@ -64,8 +64,7 @@ export class Ledger {
   /** Shared with the projections (read models) kept in the same file. */
   readonly db: Database.Database;
   private readonly projections: ((events: LedgerEvent[]) => void)[] = [];
-  private readonly insert: Database.Statement;
-  private readonly insertOnce: Database.Statement;
+  private readonly statements;
   private pending: Pending[] = [];
   private flushScheduled = false;
 
@@ -76,9 +75,16 @@ export class Ledger {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
-    const sql = 'INTO events (ts, event_type, task_id, actor, data) VALUES (?, ?, ?, ?, ?) RETURNING *';
-    this.insert = this.db.prepare(`INSERT ${sql}`);
-    this.insertOnce = this.db.prepare(`INSERT OR IGNORE ${sql}`);
+    const values = 'INTO events (ts, event_type, task_id, actor, data) VALUES (?, ?, ?, ?, ?) RETURNING *';
+    // Prepared once: the live stream, timelines and health call these on every request.
+    this.statements = {
+      insert: this.db.prepare(`INSERT ${values}`),
+      insertOnce: this.db.prepare(`INSERT OR IGNORE ${values}`),
+      forTask: this.db.prepare('SELECT * FROM events WHERE task_id = ? ORDER BY id'),
+      after: this.db.prepare('SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?'),
+      completed: this.db.prepare("SELECT 1 FROM events WHERE task_id = ? AND event_type = 'task_completed'"),
+      lastId: this.db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM events'),
+    };
     this.events.setMaxListeners(0);
   }
 
@@ -114,24 +120,19 @@ export class Ledger {
   }
 
   forTask(taskId: string): LedgerEvent[] {
-    return (this.db.prepare('SELECT * FROM events WHERE task_id = ? ORDER BY id').all(taskId) as Row[]).map(toEvent);
+    return (this.statements.forTask.all(taskId) as Row[]).map(toEvent);
   }
 
   after(lastId: number, limit = 1000): LedgerEvent[] {
-    return (this.db.prepare('SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?').all(lastId, limit) as Row[]).map(
-      toEvent,
-    );
+    return (this.statements.after.all(lastId, limit) as Row[]).map(toEvent);
   }
 
   isCompleted(taskId: string): boolean {
-    return (
-      this.db.prepare("SELECT 1 FROM events WHERE task_id = ? AND event_type = 'task_completed'").get(taskId) !==
-      undefined
-    );
+    return this.statements.completed.get(taskId) !== undefined;
   }
 
   lastId(): number {
-    return (this.db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM events').get() as { id: number }).id;
+    return (this.statements.lastId.get() as { id: number }).id;
   }
 
   close(): void {
@@ -159,7 +160,7 @@ export class Ledger {
     try {
       rows = this.db.transaction(() => {
         const inserted = batch.map(({ event, once }) => {
-          const row = (once ? this.insertOnce : this.insert).get(
+          const row = (once ? this.statements.insertOnce : this.statements.insert).get(
             event.ts ?? new Date().toISOString(),
             event.event_type,
             event.task_id,

@@ -36,35 +36,35 @@ export function taskFilePath(paths: HivePaths, ref: Omit<TaskFileRef, 'taskId'>)
 }
 
 /**
- * The bot's folder, created if missing. Checked on every dispatch (it is one lstat): a file
- * or a symlink in its place would put the task somewhere else, possibly outside the hive.
+ * A bot's folder under tasks/ or archive/, created if missing. Checked on every use (one
+ * lstat): a file or a symlink in its place would put a task somewhere else, possibly
+ * outside the hive.
  */
-async function botFolder(paths: HivePaths, botId: string): Promise<string> {
-  const dir = path.join(paths.tasks, botId);
+export async function realFolder(dir: string, label: string): Promise<void> {
   let stat = await lstat(dir).catch(() => null);
   if (!stat) {
     try {
-      // Not recursive: tasks/ exists, and a recursive mkdir reports a read-only hive as ENOENT.
+      // Not recursive: the parent exists, and a recursive mkdir reports a read-only hive as ENOENT.
       await mkdir(dir);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw storageError(err, `creating tasks/${botId}`);
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw storageError(err, `creating ${label}`);
     }
     stat = await lstat(dir).catch((err: unknown) => {
-      throw storageError(err, `checking tasks/${botId}`);
+      throw storageError(err, `checking ${label}`);
     });
   }
   if (!stat.isDirectory()) {
     throw new HiveError(
       'CONFLICT',
-      `.deia/hive/tasks/${botId} is ${stat.isSymbolicLink() ? 'a symlink' : 'not a folder'}; tasks are only written into real folders. Remove it, or use another bot_id.`,
+      `.deia/hive/${label} is ${stat.isSymbolicLink() ? 'a symlink' : 'not a folder'}; tasks are only written into real folders. Remove it, or use another bot_id.`,
     );
   }
-  return dir;
 }
 
 /** Publishes a new task file; refuses (409) rather than replace an existing one. */
 export async function writeTask(paths: HivePaths, task: TaskFile, at: Date): Promise<WrittenTask> {
-  const dir = await botFolder(paths, task.bot_id);
+  const dir = path.join(paths.tasks, task.bot_id);
+  await realFolder(dir, `tasks/${task.bot_id}`);
   const fileName = `${fileStamp(at)}-${task.task_id}.json`;
   const inode = await publishFile(paths.tmp, path.join(dir, fileName), `${JSON.stringify(task, null, 2)}\n`);
   return { taskId: task.task_id, botId: task.bot_id, fileName, location: 'tasks', inode };

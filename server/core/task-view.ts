@@ -6,6 +6,7 @@
 import { ID_PATTERN } from '../contracts/ids';
 import type { LedgerEvent } from '../contracts/ledger';
 import type { TaskList, TaskListQuery, TaskRow } from '../contracts/task-list';
+import type Database from 'better-sqlite3';
 import type { Ledger } from './ledger';
 
 const SCHEMA = `
@@ -40,6 +41,7 @@ const TERMINAL = 'completed';
 
 export class TaskView {
   private readonly statements;
+  private readonly listStatements = new Map<string, Database.Statement>();
 
   constructor(private readonly ledger: Ledger) {
     const db = ledger.db;
@@ -54,7 +56,7 @@ export class TaskView {
         `UPDATE task_view SET lane = @lane, provider = @provider, delivery_mode = @delivery, rule = @rule,
          routing_source = @source, updated_at = @ts WHERE task_id = @task_id`,
       ),
-      dispatched: db.prepare('UPDATE task_view SET task_path = @task_path, updated_at = @ts WHERE task_id = @task_id'),
+      moved: db.prepare('UPDATE task_view SET task_path = @task_path, updated_at = @ts WHERE task_id = @task_id'),
       claimed: db.prepare('UPDATE task_view SET claimed_by = @bot, updated_at = @ts WHERE task_id = @task_id'),
       status: db.prepare(
         `UPDATE task_view SET status = @status, updated_at = @ts WHERE task_id = @task_id AND status <> '${TERMINAL}'`,
@@ -98,9 +100,16 @@ export class TaskView {
       if (words) params.words = words;
     }
     const sql = `SELECT * FROM task_view ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT @limit`;
-    const rows = this.ledger.db.prepare(sql).all(params) as TaskRow[];
+    const rows = this.listStatement(sql).all(params) as TaskRow[];
     const items = rows.slice(0, query.limit);
     return { items, next_cursor: rows.length > query.limit ? items[items.length - 1]!.seq : null };
+  }
+
+  /** One prepared statement per filter combination (a few dozen at most), reused by every call. */
+  private listStatement(sql: string) {
+    let statement = this.listStatements.get(sql);
+    if (!statement) this.listStatements.set(sql, (statement = this.ledger.db.prepare(sql)));
+    return statement;
   }
 
   private apply(events: LedgerEvent[]): void {
@@ -130,7 +139,7 @@ export class TaskView {
           break;
         case 'task_dispatched':
         case 'task_archived':
-          s.dispatched.run({ ...base, task_path: data.task_path });
+          s.moved.run({ ...base, task_path: data.task_path });
           break;
         case 'task_claimed':
           s.claimed.run({ ...base, bot: data.bot_id ?? null });
@@ -150,15 +159,7 @@ export class TaskView {
   private rebuildIfEmpty(): void {
     if ((this.statements.count.get() as { n: number }).n > 0) return;
     this.ledger.db.transaction(() => {
-      let batch: LedgerEvent[] = [];
-      for (const event of this.ledger.all()) {
-        batch.push(event);
-        if (batch.length === 5000) {
-          this.apply(batch);
-          batch = [];
-        }
-      }
-      this.apply(batch);
+      for (const event of this.ledger.all()) this.apply([event]);
     })();
   }
 }

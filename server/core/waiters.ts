@@ -81,10 +81,6 @@ export class Waiters<T> {
     });
   }
 
-  isWaitedFor(taskId: string): boolean {
-    return this.byTask.has(taskId);
-  }
-
   /** Ends every wait (the server is stopping), so no request holds the shutdown open. */
   closeAll(): void {
     this.closed = true;
