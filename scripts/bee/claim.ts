@@ -3,9 +3,10 @@
  * owns a task. A claim names the bee and its process, so a restarted bee can tell its own
  * unfinished work (owner process gone) from a task another live bee is working on.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { readClaim } from '../../server/core/claims';
 import { processAlive } from '../../server/core/processes';
 
 export interface ClaimRecord {
@@ -33,9 +34,8 @@ export async function claimTask(claimsDir: string, taskId: string, botId: string
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
-  const existing = await readFile(file, 'utf8')
-    .then((text) => JSON.parse(text) as Partial<ClaimRecord>)
-    .catch(() => null);
+  // The server's reader: no symlinks followed, no named pipe can block it.
+  const existing = (await readClaim(claimsDir, taskId))?.raw as Partial<ClaimRecord> | undefined;
   const mine = existing?.bee === bee && existing.host === os.hostname();
   // Our own claim from a run that died before answering: the work was never finished.
   if (mine && existing.pid !== process.pid && typeof existing.pid === 'number' && !processAlive(existing.pid))
