@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import type { TaskListInput } from '../server/contracts/task-list';
 import { Hive } from '../server/core/hive';
 import { createCaller } from '../server/trpc/root';
+import { latencyOf, runPool, type Latency } from './lib/measure';
 import { tempHiveRoot } from './lib/server-process';
 
 const TASKS = Number(process.env.BENCH_LIST_TASKS ?? 100_000);
@@ -19,36 +20,28 @@ const WORDS = ['ledger', 'parser', 'dashboard', 'router', 'watcher', 'schema', '
 
 async function seed(hive: Hive): Promise<number> {
   const started = performance.now();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 64 }, async () => {
-      while (next < TASKS) {
-        const i = next++;
-        await hive.executor.execute({
-          bot_id: `BEE-00${i % 4}`,
-          intent: INTENTS[i % INTENTS.length]!,
-          title: `Task ${i}: ${WORDS[i % WORDS.length]} ${WORDS[(i * 7) % WORDS.length]}`,
-          summary: `Seeded task number ${i} about the ${WORDS[(i * 3) % WORDS.length]}`,
-          kb_entities: [],
-          wait_for_response: false,
-          timeout_seconds: 300,
-        });
-      }
+  await runPool(TASKS, 64, (i) =>
+    hive.executor.execute({
+      bot_id: `BEE-00${i % 4}`,
+      intent: INTENTS[i % INTENTS.length]!,
+      title: `Task ${i}: ${WORDS[i % WORDS.length]} ${WORDS[(i * 7) % WORDS.length]}`,
+      summary: `Seeded task number ${i} about the ${WORDS[(i * 3) % WORDS.length]}`,
+      kb_entities: [],
+      wait_for_response: false,
+      timeout_seconds: 300,
     }),
   );
   return TASKS / ((performance.now() - started) / 1000);
 }
 
-async function time(run: () => Promise<unknown>): Promise<{ p50_ms: number; p99_ms: number }> {
+async function time(run: () => Promise<unknown>): Promise<Latency> {
   const samples: number[] = [];
   for (let i = 0; i < SAMPLES; i++) {
     const t0 = performance.now();
     await run();
     samples.push(performance.now() - t0);
   }
-  samples.sort((a, b) => a - b);
-  const at = (q: number) => Number(samples[Math.min(samples.length - 1, Math.floor(samples.length * q))]!.toFixed(2));
-  return { p50_ms: at(0.5), p99_ms: at(0.99) };
+  return latencyOf(samples);
 }
 
 async function main(): Promise<void> {
@@ -70,7 +63,7 @@ async function main(): Promise<void> {
       ['rare filter (no match)', { intent: 'nothing-like-this' }],
       ['deep cursor (middle of the hive)', { cursor: middle }],
     ];
-    const results: Record<string, { p50_ms: number; p99_ms: number }> = {};
+    const results: Record<string, Latency> = {};
     for (const [name, input] of cases) results[name] = await time(list(input));
 
     console.log(

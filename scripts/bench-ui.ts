@@ -8,6 +8,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './lib/chromium';
+import { latencyOf, runPool } from './lib/measure';
 import { startServer } from './lib/server-process';
 
 const RUNS = 20;
@@ -52,15 +53,8 @@ async function dispatch(url: string, title: string): Promise<string> {
 async function withTenThousandTasks(url: string, page: Page) {
   const target = 10_000;
   const health = async () => ((await (await fetch(`${url}/api/health`)).json()) as { tasks: number }).tasks;
-  let next = await health();
-  await Promise.all(
-    Array.from({ length: 32 }, async () => {
-      while (next < target) {
-        next++;
-        await dispatch(url, `seed ${next} alpha beta`);
-      }
-    }),
-  );
+  const seeded = await health();
+  await runPool(Math.max(0, target - seeded), 32, (i) => dispatch(url, `seed ${seeded + i + 1} alpha beta`));
   let t0 = Date.now();
   await page.goto(url);
   await page.waitForSelector('[data-testid=task-row]');
@@ -92,12 +86,8 @@ async function withTenThousandTasks(url: string, page: Page) {
 }
 
 function summary(samples: number[]) {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return {
-    runs: sorted.length,
-    median_ms: sorted[Math.floor(sorted.length / 2)]!,
-    worst_ms: sorted[sorted.length - 1]!,
-  };
+  const latency = latencyOf(samples);
+  return { runs: latency.samples, median_ms: latency.p50_ms, worst_ms: latency.max_ms };
 }
 
 async function main(): Promise<void> {

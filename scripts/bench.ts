@@ -1,11 +1,12 @@
 /** Load benchmark of the task REST API (`npm run bench`); prints a table and writes bench-results/latest.json. */
 import { spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { access, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { writeResponse } from './lib/hive-files';
+import { latencyOf, round, runPool, type Latency } from './lib/measure';
 import { startServer } from './lib/server-process';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..');
@@ -185,45 +186,6 @@ function mergeTallies(...tallies: Record<string, number>[]): Record<string, numb
 
 // ---------------------------------------------------------------- measuring
 
-/** Runs `count` jobs with at most `concurrency` in flight; results keep the jobs' order. */
-async function runPool<T>(count: number, concurrency: number, job: (index: number) => Promise<T>): Promise<T[]> {
-  const results = new Array<T>(count);
-  let next = 0;
-  const worker = async () => {
-    while (next < count) {
-      const index = next++;
-      results[index] = await job(index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
-  return results;
-}
-
-interface Latency {
-  samples: number;
-  p50_ms: number;
-  p99_ms: number;
-  max_ms: number;
-}
-
-/** Nearest-rank percentile of an ascending array. */
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
-  return sorted[rank - 1]!;
-}
-
-function latencyOf(samplesMs: number[]): Latency {
-  const sorted = [...samplesMs].sort((a, b) => a - b);
-  return {
-    samples: sorted.length,
-    p50_ms: round(percentile(sorted, 50)),
-    p99_ms: round(percentile(sorted, 99)),
-    max_ms: round(sorted.at(-1) ?? NaN),
-  };
-}
-
-const round = (n: number, digits = 2) => Number(n.toFixed(digits));
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!;
 const settle = () => sleep(SETTLE_MS);
@@ -402,10 +364,8 @@ class TaskFileWatcher {
 }
 
 /** What a bee does when it finishes: publish the response whole, via tmp/ and a rename. */
-async function writeResponse(root: string, botId: string, taskId: string): Promise<void> {
-  const tmp = hiveDir(root, 'tmp', `bench-${randomUUID()}`);
-  await writeFile(tmp, `# Response\n\nBenchmark response for ${taskId}.\n`);
-  await rename(tmp, hiveDir(root, 'responses', `${botId}-RESPONSE-${taskId}.md`));
+function respondAsBee(root: string, botId: string, taskId: string): Promise<void> {
+  return writeResponse(root, `${botId}-RESPONSE-${taskId}.md`, `# Response\n\nBenchmark response for ${taskId}.\n`);
 }
 
 type WaitOutcome = 'completed' | 'timeout' | 'failed';
@@ -443,7 +403,7 @@ async function completeOne(target: Target, watcher: TaskFileWatcher, botId: stri
   const fileShowed = await Promise.race([watcher.appeared(taskId).then(() => true), reply.then(() => false)]);
   if (!fileShowed) return { res: await reply, ms: null };
   const t0 = performance.now();
-  await writeResponse(target.root, botId, taskId);
+  await respondAsBee(target.root, botId, taskId);
   const res = await reply;
   return { res, ms: performance.now() - t0 };
 }
@@ -538,7 +498,7 @@ async function holdWaits(target: Target, botId: string, count: number) {
 
 async function releaseWaits(target: Target, botId: string, ids: string[], replies: Promise<HttpResult>[]) {
   const started = performance.now();
-  await runPool(ids.length, 32, (i) => writeResponse(target.root, botId, ids[i]!));
+  await runPool(ids.length, 32, (i) => respondAsBee(target.root, botId, ids[i]!));
   const outcomes = (await Promise.all(replies)).map(waitOutcome);
   return {
     completed: outcomes.filter((o) => o === 'completed').length,

@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { waitForHealth } from './lib/server-process';
 
 const PROJECT = path.resolve(__dirname, '..');
 const port = process.env.PORT ?? '8010';
@@ -50,18 +51,13 @@ async function stopAll(exitCode: number): Promise<void> {
 }
 
 async function waitForServer(): Promise<void> {
-  for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
-    if (stopping) return;
-    try {
-      const token = process.env.HIVE_API_TOKEN;
-      const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
-      if ((await fetch(`${url}/api/health`, { headers })).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`the server did not answer on ${url} within 60 s`);
+  const ready = await waitForHealth(url, {
+    timeoutMs: 60_000,
+    intervalMs: 200,
+    token: process.env.HIVE_API_TOKEN,
+    giveUp: () => stopping,
+  });
+  if (!ready && !stopping) throw new Error(`the server did not answer on ${url} within 60 s`);
 }
 
 async function main(): Promise<void> {

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect, test as base } from '../support/fixtures';
 import { startServer, type ServerProcess } from '../../scripts/lib/server-process';
+import { rssKiB } from '../support/process-stats';
 
 /**
  * `dir/` holds the hive's root and a neighbour the server has no business touching:
@@ -332,10 +333,9 @@ export async function sha256(file: string): Promise<string> {
 
 /** Resident memory of a process in MiB, from /proc/<pid>/status. */
 export async function rssMiB(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const kb = /VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1];
-  if (!kb) throw new Error(`no VmRSS for process ${pid}`);
-  return Number(kb) / 1024;
+  const kib = rssKiB(pid);
+  if (kib === null) throw new Error(`no VmRSS for process ${pid}`);
+  return kib / 1024;
 }
 
 export function countOccurrences(haystack: string, needle: string): number {

@@ -1,10 +1,12 @@
 /** Tools of the stress project: dispatch without throwing, hive and ledger inspection, RSS sampling, live-stream readers, tmpfs mounts. */
 import { execFile } from 'node:child_process';
-import { closeSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, writeSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
+import { runPool } from '../../scripts/lib/measure';
+import { rssKiB } from '../support/process-stats';
 
 const run = promisify(execFile);
 
@@ -52,17 +54,8 @@ export async function getJson(url: string): Promise<Reply> {
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight; results in input order. */
-export async function mapPool<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!);
-    }
-  });
-  await Promise.all(lanes);
-  return results;
+export function mapPool<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  return runPool(items.length, limit, (i) => fn(items[i]!));
 }
 
 export function countBy<T>(items: Iterable<T>, key: (item: T) => string | number): Record<string, number> {
@@ -220,17 +213,7 @@ export function eventsByTask(rows: readonly { event_type: string; task_id: strin
 // ---------------------------------------------------------------------------------------------
 // The server process
 
-/** VmRSS of a process in KiB, or null once it is gone. */
-export function rssKiB(pid: number): number | null {
-  try {
-    const line = readFileSync(`/proc/${pid}/status`, 'utf8')
-      .split('\n')
-      .find((l) => l.startsWith('VmRSS:'));
-    return line ? Number(line.replace(/\D+/g, '')) : null;
-  } catch {
-    return null;
-  }
-}
+export { rssKiB };
 
 export function openFds(pid: number): number {
   try {

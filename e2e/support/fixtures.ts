@@ -1,5 +1,5 @@
 /** Playwright fixtures: a real production server per worker, on its own temporary hive. */
-import { readdir, rename, writeFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { test as base } from '@playwright/test';
 import { startServer, type ServerProcess } from '../../scripts/lib/server-process';
@@ -32,13 +32,8 @@ export async function status(server: ServerProcess, taskId: string) {
   return { status: res.status, body: (await res.json()) as Record<string, any> };
 }
 
-/** A bee's response, written by this process (not the app): whole in tmp/, then renamed in. */
-export async function writeResponse(root: string, name: string, content: string) {
-  const hive = path.join(root, '.deia', 'hive');
-  const tmp = path.join(hive, 'tmp', `${name}.${process.pid}.part`);
-  await writeFile(tmp, content);
-  await rename(tmp, path.join(hive, 'responses', name));
-}
+/** A bee's response, written by the test process (not the app): whole in tmp/, then renamed in. */
+export { writeResponse } from '../../scripts/lib/hive-files';
 
 /** Every file under the hive with its size and mtime: a snapshot to prove nothing changed. */
 export async function snapshotHive(root: string): Promise<string[]> {

@@ -70,18 +70,34 @@ export async function startServer(options: StartOptions = {}): Promise<ServerPro
     },
   };
 
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode} before it was ready:\n${log}`);
+  const ready = await waitForHealth(url, {
+    timeoutMs: options.readyTimeoutMs ?? 30_000,
+    token: options.env?.HIVE_API_TOKEN ?? process.env.HIVE_API_TOKEN,
+    giveUp: () => child.exitCode !== null,
+  });
+  if (ready) return server;
+  if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode} before it was ready:\n${log}`);
+  await server.stop('SIGKILL');
+  throw new Error(`server did not become ready within the timeout:\n${log}`);
+}
+
+/**
+ * Polls `GET /api/health` (with the API token, if any) until it answers 200: true, or
+ * false after `timeoutMs` or once `giveUp()` says so.
+ */
+export async function waitForHealth(
+  url: string,
+  options: { timeoutMs: number; token?: string; intervalMs?: number; giveUp?: () => boolean },
+): Promise<boolean> {
+  const headers: Record<string, string> = options.token ? { authorization: `Bearer ${options.token}` } : {};
+  for (const deadline = Date.now() + options.timeoutMs; Date.now() < deadline;) {
+    if (options.giveUp?.()) return false;
     try {
-      const token = options.env?.HIVE_API_TOKEN ?? process.env.HIVE_API_TOKEN;
-      const res = await fetch(`${url}/api/health`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
-      if (res.ok) return server;
+      if ((await fetch(`${url}/api/health`, { headers })).ok) return true;
     } catch {
       // not listening yet
     }
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, options.intervalMs ?? 50));
   }
-  await server.stop('SIGKILL');
-  throw new Error(`server did not become ready within the timeout:\n${log}`);
+  return false;
 }
