@@ -19,14 +19,12 @@ interface LiveContextValue {
   /** The subscription's own status, for diagnosis. */
   link: string;
   recent: LedgerEvent[];
-  lastEventId: number | null;
 }
 
 const LiveContext = createContext<LiveContextValue>({
   state: 'connecting',
   link: 'idle',
   recent: [],
-  lastEventId: null,
 });
 export const useLive = () => useContext(LiveContext);
 
@@ -99,9 +97,8 @@ export function LiveProvider({ children, initialEventId }: { children: ReactNode
     return () => clearTimeout(retry);
   }, [lost, reset, resumeFrom, attempt]);
 
-  const state: LiveState = subscription.status === 'pending' ? 'live' : everLive ? 'reconnecting' : 'connecting';
-  const lastEventId = recent[0]?.id ?? null;
-  return <LiveContext.Provider value={{ state, link: status, recent, lastEventId }}>{children}</LiveContext.Provider>;
+  const state: LiveState = status === 'pending' ? 'live' : everLive ? 'reconnecting' : 'connecting';
+  return <LiveContext.Provider value={{ state, link: status, recent }}>{children}</LiveContext.Provider>;
 }
 
 export function LiveIndicator() {

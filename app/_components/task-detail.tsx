@@ -28,7 +28,10 @@ export function TaskDetail({ taskId }: { taskId: string }) {
   }
 
   const { row, task, task_warning, response } = detail.data;
-  const status = response ? 'completed' : (row?.status ?? task?.status ?? 'unknown');
+  // Same rule as the list: a blocked task stays blocked even after its failure report lands.
+  const status =
+    row?.status === 'blocked' ? 'blocked' : response ? 'completed' : (row?.status ?? task?.status ?? 'unknown');
+  const createdAt = row?.created_at ?? task?.created_at;
   const routing = task?.routing ?? (row ? { rule: row.rule, source: row.routing_source } : null);
   return (
     <div className="detail">
@@ -84,7 +87,13 @@ export function TaskDetail({ taskId }: { taskId: string }) {
             ) : null}
             <dt>Created</dt>
             <dd>
-              {(row?.created_at ?? task?.created_at) ? <Age iso={(row?.created_at ?? task?.created_at)!} /> : '—'} ago
+              {createdAt ? (
+                <>
+                  <Age iso={createdAt} /> ago
+                </>
+              ) : (
+                '—'
+              )}
             </dd>
             <dt>Task file</dt>
             <dd>
