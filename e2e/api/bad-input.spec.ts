@@ -1,6 +1,12 @@
 /** Every bad request gets a 4xx with a message naming the problem, and the hive stays exactly as it was. */
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { dispatch, expect, snapshotHive, status, test } from '../support/fixtures';
 import { readLedger } from '../support/ledger';
+
+const run = promisify(execFile);
 
 const valid = { intent: 'code', title: 'Create hello.py', summary: 'Write a hello world script' };
 
@@ -49,6 +55,26 @@ test.describe('POST /api/tasks/run refuses', () => {
     expect(reply.status).toBe(413);
     expect(reply.body.error.message).toMatch(/larger than 1048576 bytes/);
     expect(await snapshotHive(server.root)).toEqual(before);
+  });
+
+  test('a body over 1 MiB sent with curl: curl reads the 413', async ({ server }) => {
+    const file = path.join(server.root, 'big-task.json');
+    await writeFile(file, JSON.stringify({ ...valid, summary: 'x'.repeat(2 * 1024 * 1024) }));
+    const { stdout } = await run('curl', [
+      '-s',
+      '-w',
+      '\n%{http_code}',
+      '-X',
+      'POST',
+      `${server.url}/api/tasks/run`,
+      '-H',
+      'Content-Type: application/json',
+      '--data-binary',
+      `@${file}`,
+    ]);
+    const [body = '', code] = stdout.split(/\n(?=\d+$)/);
+    expect(code).toBe('413');
+    expect(JSON.parse(body)).toMatchObject({ status: 'error', error: { code: 'PAYLOAD_TOO_LARGE' } });
   });
 
   test('a second dispatch with an existing task_id', async ({ server }) => {

@@ -179,28 +179,72 @@ export function sendBytes(
       socket.destroy();
       reject(new Error(`no answer within ${timeoutMs} ms`));
     }, timeoutMs);
-    const finish = () => {
-      clearTimeout(timer);
-      const raw = Buffer.concat(chunks);
-      const split = raw.indexOf('\r\n\r\n');
-      if (split === -1)
-        return reject(new Error(`no complete reply: ${JSON.stringify(raw.toString('latin1').slice(0, 200))}`));
-      const [statusLine = '', ...headerLines] = raw.subarray(0, split).toString('latin1').split('\r\n');
-      const headers: IncomingHttpHeaders = {};
-      for (const line of headerLines) {
-        const colon = line.indexOf(':');
-        headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
-      }
-      let body: Buffer = raw.subarray(split + 4);
-      if (headers['transfer-encoding'] === 'chunked') body = dechunk(body);
-      resolve({ status: Number(statusLine.split(' ')[1]), headers, text: body.toString('utf8') });
-    };
     socket.on('data', (d: Buffer) => chunks.push(d));
-    socket.on('close', finish);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      try {
+        resolve(parseRawReply(Buffer.concat(chunks)));
+      } catch (err) {
+        reject(err as Error);
+      }
+    });
     // A reset after the reply (e.g. 431 while we were still writing) still leaves the reply readable.
     socket.on('error', () => undefined);
     socket.write(bytes);
   });
+}
+
+/**
+ * A client that sends its whole request, in parts with a pause between them, before it
+ * looks at any reply (as many HTTP clients do). If the server closes the connection while
+ * the body is still on its way, this client never sees the answer: that rejects.
+ */
+export async function sendAllThenRead(
+  server: ServerProcess,
+  parts: (Buffer | string)[],
+  pauseMs: number,
+  timeoutMs = REQUEST_TIMEOUT_MS,
+): Promise<Reply> {
+  const socket = net.connect(server.port, '127.0.0.1');
+  const chunks: Buffer[] = [];
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  socket.on('data', (d: Buffer) => chunks.push(d));
+  socket.on('error', () => undefined);
+  await new Promise((resolve) => socket.once('connect', resolve));
+  try {
+    for (const [i, part] of parts.entries()) {
+      if (i > 0) await sleep(pauseMs);
+      await new Promise<void>((resolve, reject) => socket.write(part, (err) => (err ? reject(err) : resolve())));
+    }
+  } catch (err) {
+    socket.destroy();
+    throw new Error(`the server closed the connection while the body was still being sent (${(err as Error).message})`);
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    await Promise.race([closed, timedOut]);
+  } finally {
+    clearTimeout(timer);
+    socket.destroy();
+  }
+  return parseRawReply(Buffer.concat(chunks));
+}
+
+function parseRawReply(raw: Buffer): Reply {
+  const split = raw.indexOf('\r\n\r\n');
+  if (split === -1) throw new Error(`no complete reply: ${JSON.stringify(raw.toString('latin1').slice(0, 200))}`);
+  const [statusLine = '', ...headerLines] = raw.subarray(0, split).toString('latin1').split('\r\n');
+  const headers: IncomingHttpHeaders = {};
+  for (const line of headerLines) {
+    const colon = line.indexOf(':');
+    headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  let body: Buffer = raw.subarray(split + 4);
+  if (headers['transfer-encoding'] === 'chunked') body = dechunk(body);
+  return { status: Number(statusLine.split(' ')[1]), headers, text: body.toString('utf8') };
 }
 
 function dechunk(body: Buffer): Buffer {

@@ -1,12 +1,45 @@
-/** Reads a request body without ever holding more than the limit in memory. */
+/**
+ * Reads a request body without ever holding more than the limit in memory. A body that is
+ * refused is still read to its end (and dropped), up to DRAIN_BYTES: a client that is
+ * still sending when the server answers and closes gets EPIPE instead of the answer.
+ */
 import { HiveError } from '../core/errors';
 
-/** The body as text, refused (413) as soon as it passes the limit, declared or actual. */
+/** Over this size an unwanted body is not waited for: the answer goes at once (curl still reads it; naive clients may not). */
+export const DRAIN_BYTES = 16 * 1024 * 1024;
+
+function declaredLength(req: Request): number {
+  return Number(req.headers.get('content-length') ?? NaN);
+}
+
+/** Reads and drops what is left of a body, at most `budget` bytes; a client that hangs up just ends it. */
+async function drain(reader: ReadableStreamDefaultReader<Uint8Array>, budget: number): Promise<void> {
+  for (let left = budget; left > 0; ) {
+    const chunk = await reader.read().catch(() => ({ done: true as const, value: undefined }));
+    if (chunk.done) return;
+    left -= chunk.value.byteLength;
+  }
+  await reader.cancel().catch(() => undefined);
+}
+
+/**
+ * Drops a body nobody read (the request was refused before its body mattered), so that the
+ * refusal reaches a client that is still sending. Bodies declared over DRAIN_BYTES are left.
+ */
+export async function discardUnreadBody(req: Request): Promise<void> {
+  if (!req.body || req.bodyUsed || declaredLength(req) > DRAIN_BYTES) return;
+  await drain(req.body.getReader(), DRAIN_BYTES);
+}
+
+/** The body as text, refused (413) once it passes the limit, declared or actual. */
 export async function readBodyText(req: Request, limitBytes: number): Promise<string> {
   const tooLarge = () =>
     new HiveError('PAYLOAD_TOO_LARGE', `The body is larger than ${limitBytes} bytes; send a smaller request.`);
-  const declared = Number(req.headers.get('content-length') ?? NaN);
-  if (Number.isFinite(declared) && declared > limitBytes) throw tooLarge();
+  const declared = declaredLength(req);
+  if (Number.isFinite(declared) && declared > limitBytes) {
+    await discardUnreadBody(req);
+    throw tooLarge();
+  }
   if (!req.body) return '';
 
   const chunks: Uint8Array[] = [];
@@ -23,7 +56,7 @@ export async function readBodyText(req: Request, limitBytes: number): Promise<st
     if (chunk.done) break;
     size += chunk.value.byteLength;
     if (size > limitBytes) {
-      await reader.cancel().catch(() => undefined);
+      await drain(reader, DRAIN_BYTES);
       throw tooLarge();
     }
     chunks.push(chunk.value);

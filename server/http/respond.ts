@@ -4,6 +4,7 @@ import { ERROR_TABLE, HiveError } from '../core/errors';
 import { log } from '../core/log';
 import { env } from '../env';
 import { requireAuthorization } from './access';
+import { discardUnreadBody } from './read-json';
 import { allowedHostSet, guardRequest } from './request-guard';
 
 const allowedHosts = allowedHostSet(env.HOST, env.HIVE_ALLOWED_HOSTS);
@@ -36,6 +37,8 @@ export function apiRoute<Ctx>(
       if (!options.public) requireAuthorization(req.headers, env.HIVE_API_TOKEN);
       return await handler(req, ctx);
     } catch (err) {
+      // A refusal must reach a client that is still sending its body (see read-json.ts).
+      await discardUnreadBody(req);
       return errorResponse(err);
     }
   };
