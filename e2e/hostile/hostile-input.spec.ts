@@ -9,8 +9,10 @@ import {
   percentEncode,
   refusedByHttpParser,
   send,
+  sendAllThenRead,
   sendBytes,
   sleep,
+  startHostileHive,
   test,
   trpcInput,
   type HostileHive,
@@ -44,10 +46,15 @@ const MAX_HEAD = 16 * 1024 - 512;
 type Transport = 'rest' | 'trpc';
 const RUN_PATH: Record<Transport, string> = { rest: '/api/tasks/run', trpc: '/api/trpc/tasks.run' };
 
+// Its own server, not the worker's: the witness needs a hive no one has dispatched to, and
+// the worker's hive is shared with whatever spec file ran before this one.
+let hive: HostileHive;
 let witness: HiveWitness;
-test.beforeAll(async ({ hive }) => {
+test.beforeAll(async () => {
+  hive = await startHostileHive({ HIVE_POLL_MS: '200' });
   witness = await HiveWitness.watch(hive.sandbox);
 });
+test.afterAll(async () => hive.dispose());
 
 function postJson(hive: HostileHive, transport: Transport, body: unknown): Promise<Reply> {
   const text = JSON.stringify(body);
@@ -83,9 +90,7 @@ test.describe('tasks.run (REST and tRPC) with generated tasks', () => {
     { requiredKeys: ['transport', 'intent', 'title', 'summary'] },
   );
 
-  test('accept exactly the well-formed ids, answer everything else with a clean 4xx, and write one file per accepted task', async ({
-    hive,
-  }) => {
+  test('accept exactly the well-formed ids, answer everything else with a clean 4xx, and write one file per accepted task', async () => {
     const answers = new Map<number, number>();
     await holds(
       fc.asyncProperty(request, async ({ transport, ...task }) => {
@@ -159,7 +164,7 @@ test.describe('status lookups (REST path, tRPC tasks.status and tasks.detail) wi
   /** '', '.' and '..' cannot be a path segment: URL normalisation removes them (see the next describe). */
   const DOT_SEGMENTS = new Set(['', '.', '..']);
 
-  test('answer a well-formed id with its task or not_found, and anything else with a clean 4xx', async ({ hive }) => {
+  test('answer a well-formed id with its task or not_found, and anything else with a clean 4xx', async () => {
     // Some tasks to find, in case this runs on its own.
     for (const transport of ['rest', 'trpc'] as const) {
       const reply = await postJson(hive, transport, PLAIN);
@@ -205,7 +210,7 @@ test.describe('status lookups (REST path, tRPC tasks.status and tasks.detail) wi
     await witness.checkUnchanged();
   });
 
-  test('ids that cannot be a path segment never reach the disk and never fail the server', async ({ hive }) => {
+  test('ids that cannot be a path segment never reach the disk and never fail the server', async () => {
     // '', '.' and '..' (raw or escaped) are removed by URL normalisation, so the request is for another path.
     for (const segment of [
       '',
@@ -232,7 +237,7 @@ test.describe('status lookups (REST path, tRPC tasks.status and tasks.detail) wi
     await witness.checkUnchanged();
   });
 
-  test('paths under /api/ that name no route answer a JSON 404, as every API error does', async ({ hive }) => {
+  test('paths under /api/ that name no route answer a JSON 404, as every API error does', async () => {
     // e.g. a script that builds `/api/tasks/status/${id}` with an empty id.
     for (const requestPath of ['/api/tasks/status', '/api/tasks/status/a/b', '/api/tasks', '/api/nope', '/api/trpc']) {
       const reply = await send(hive.server, { path: requestPath });
@@ -269,7 +274,7 @@ test.describe('tRPC tasks.list with generated filters', () => {
     { weight: 1, arbitrary: fc.constantFrom('', '?input=', '?input', '?input=%7B', '?input=null', '?input=%5B%5D') },
   );
 
-  test('answer any filter with a page of accepted tasks or a clean 4xx', async ({ hive }) => {
+  test('answer any filter with a page of accepted tasks or a clean 4xx', async () => {
     await holds(
       fc.asyncProperty(input, async (query) => {
         const reply = await send(hive.server, { path: `/api/trpc/tasks.list${query}` });
@@ -303,7 +308,7 @@ test.describe('URLs whose escapes do not decode', () => {
         ? `/api/trpc/tasks.status?input=${segment}`
         : `/api/trpc/tasks.status${segment}${trpcInput({ task_id: 'TASK-1' })}`;
 
-  test('get a clean JSON 4xx, never a 500', async ({ hive }) => {
+  test('get a clean JSON 4xx, never a 500', async () => {
     await holds(
       fc.asyncProperty(where, undecodableSegment, async (at, segment) => {
         const requestPath = toPath(at, segment);
@@ -356,9 +361,7 @@ test.describe('bodies and content types that lie', () => {
   );
   const mediaType = (contentType: string | undefined) => contentType?.split(';')[0]?.trim().toLowerCase();
 
-  test('a body not declared as application/json is 415; a declared one that is not a task is a clean 4xx', async ({
-    hive,
-  }) => {
+  test('a body not declared as application/json is 415; a declared one that is not a task is a clean 4xx', async () => {
     await holds(
       fc.asyncProperty(
         fc.constantFrom<Transport>('rest', 'trpc'),
@@ -390,7 +393,48 @@ test.describe('bodies and content types that lie', () => {
     test.describe(`${transport}: a body over 1 MiB is refused with 413`, () => {
       const huge = JSON.stringify({ ...PLAIN, summary: 'x'.repeat(2 * MiB) });
 
-      test('when its Content-Length says so', async ({ hive }) => {
+      test('when its Content-Length says so, to a client that reads only after sending it all', async () => {
+        const head = [
+          `POST ${RUN_PATH[transport]} HTTP/1.1`,
+          `Host: 127.0.0.1:${hive.server.port}`,
+          'Connection: close',
+          'Content-Type: application/json',
+          `Content-Length: ${Buffer.byteLength(huge)}`,
+        ];
+        // The pause lets an eager server answer and close before the rest is sent: the
+        // client must still get the 413, whoever wins.
+        const first = 64 * 1024;
+        const reply = await sendAllThenRead(
+          hive.server,
+          [`${head.join('\r\n')}\r\n\r\n${huge.slice(0, first)}`, huge.slice(first)],
+          300,
+        );
+        expect(reply.status).toBe(413);
+        expectCleanJson(reply, '2 MiB with Content-Length');
+        await witness.checkUnchanged();
+      });
+
+      test('a refusal that comes before the body is read (415) also reaches a client that sends it all first', async () => {
+        const body = JSON.stringify({ ...PLAIN, summary: 'x'.repeat(512 * 1024) });
+        const head = [
+          `POST ${RUN_PATH[transport]} HTTP/1.1`,
+          `Host: 127.0.0.1:${hive.server.port}`,
+          'Connection: close',
+          'Content-Type: text/plain',
+          `Content-Length: ${Buffer.byteLength(body)}`,
+        ];
+        const first = 64 * 1024;
+        const reply = await sendAllThenRead(
+          hive.server,
+          [`${head.join('\r\n')}\r\n\r\n${body.slice(0, first)}`, body.slice(first)],
+          300,
+        );
+        expect(reply.status).toBe(415);
+        expectCleanJson(reply, 'half a MiB of text/plain');
+        await witness.checkUnchanged();
+      });
+
+      test('when its Content-Length says so, over node:http', async () => {
         const reply = await send(hive.server, {
           method: 'POST',
           path: RUN_PATH[transport],
@@ -402,7 +446,7 @@ test.describe('bodies and content types that lie', () => {
         await witness.checkUnchanged();
       });
 
-      test('when it is sent chunked, without a Content-Length', async ({ hive }) => {
+      test('when it is sent chunked, without a Content-Length', async () => {
         const size = 64 * 1024;
         const chunks = Array.from({ length: Math.ceil(huge.length / size) }, (_, i) =>
           huge.slice(i * size, (i + 1) * size),
@@ -418,9 +462,7 @@ test.describe('bodies and content types that lie', () => {
         await witness.checkUnchanged();
       });
 
-      test('at once, when only the Content-Length is over the limit (the rest is never waited for)', async ({
-        hive,
-      }) => {
+      test('at once, when only the Content-Length is over the limit (the rest is never waited for)', async () => {
         const head = [
           `POST ${RUN_PATH[transport]} HTTP/1.1`,
           `Host: 127.0.0.1:${hive.server.port}`,
@@ -435,7 +477,7 @@ test.describe('bodies and content types that lie', () => {
       });
     });
 
-    test(`${transport}: deeply nested JSON is a clean 4xx, answered in time`, async ({ hive }) => {
+    test(`${transport}: deeply nested JSON is a clean 4xx, answered in time`, async () => {
       const depth = 100_000;
       const cases: [string, string][] = [
         ['100k unclosed [', '['.repeat(depth)],
@@ -466,9 +508,7 @@ test.describe('bodies and content types that lie', () => {
     });
   }
 
-  test('framing that lies (bad Content-Length, smuggling, raw bytes) is refused before it reaches the hive', async ({
-    hive,
-  }) => {
+  test('framing that lies (bad Content-Length, smuggling, raw bytes) is refused before it reaches the hive', async () => {
     const task = JSON.stringify(PLAIN);
     const post = (target: string, headers: string[], payload: string | Buffer) =>
       Buffer.concat([
@@ -533,7 +573,7 @@ test.describe('bodies and content types that lie', () => {
     await witness.checkUnchanged();
   });
 
-  test('a client that hangs up halfway through its body is not logged as a server failure', async ({ hive }) => {
+  test('a client that hangs up halfway through its body is not logged as a server failure', async () => {
     const logBefore = hive.server.output().length;
     for (const transport of ['rest', 'trpc'] as const) {
       const { connect } = await import('node:net');
