@@ -13,7 +13,14 @@ export async function startHiveServer(): Promise<void> {
     console.error(`[hive] ${refusal}`);
     process.exit(78);
   }
-  const hive = await getHive();
+  let hive;
+  try {
+    hive = await getHive();
+  } catch (err) {
+    // A server without its hive (another server holds it, the disk refuses) must not listen.
+    console.error(`[hive] cannot open the hive: ${(err as Error).message}`);
+    process.exit(73);
+  }
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       void hive.shutdown().finally(() => {

@@ -55,3 +55,21 @@ test('SIGKILL right after a 200 loses neither the task file nor its ledger event
     await restarted.stop();
   }
 });
+
+test('a second server on the same hive is refused at start-up, naming the first; once the first is killed, it starts', async () => {
+  const root = await tempHiveRoot();
+  const first = await startServer({ root });
+  try {
+    const refusal = await startServer({ root }).catch((err: unknown) => (err as Error).message);
+    expect(refusal).toMatch(/exited with 73 before it was ready/);
+    expect(refusal).toContain(`Another Hive Control server already serves the hive at ${path.join(root, '.deia')}`);
+    expect(refusal).toContain(`process ${first.child.pid} on `);
+    // The refused server changed nothing: the first one still dispatches.
+    expect((await dispatch(first, valid)).status).toBe(200);
+  } finally {
+    // No clean shutdown: the lock must go with the process, whatever killed it.
+    await first.stop('SIGKILL');
+  }
+  const second = await startServer({ root });
+  await second.stop();
+});

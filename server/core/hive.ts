@@ -9,6 +9,7 @@ import type { CompletedResponse } from '../contracts/task';
 import { moveNoClobber, sweepTmp } from './atomic-write';
 import { dispatchEvents } from './dispatch-events';
 import { Executor, SERVER_ACTOR } from './executor';
+import { lockHive, type HiveLock } from './hive-lock';
 import { ensureHiveDirs, hivePaths, relativeToRoot, type HivePaths } from './hive-paths';
 import { watchHive } from './hive-watcher';
 import { Ledger } from './ledger';
@@ -56,7 +57,11 @@ export class Hive {
   /** Inodes of task files this process just published: their own file event needs no second look. */
   private readonly ownWrites = new Map<string, number>();
 
-  private constructor(paths: HivePaths, options: HiveOptions) {
+  private constructor(
+    paths: HivePaths,
+    options: HiveOptions,
+    private readonly lock: HiveLock,
+  ) {
     this.paths = paths;
     this.ledger = new Ledger(paths.ledgerFile);
     this.view = new TaskView(this.ledger);
@@ -83,9 +88,18 @@ export class Hive {
   static async open(options: HiveOptions): Promise<Hive> {
     const paths = hivePaths(options.root);
     await ensureHiveDirs(paths);
-    const hive = new Hive(paths, options);
-    await hive.start(options.pollMs ?? 5000);
-    return hive;
+    // Before anything is read or written: a second server on these files is refused here.
+    const lock = lockHive(paths);
+    let hive: Hive | undefined;
+    try {
+      hive = new Hive(paths, options, lock);
+      await hive.start(options.pollMs ?? 5000);
+      return hive;
+    } catch (err) {
+      if (hive) await hive.close();
+      else lock.release();
+      throw err;
+    }
   }
 
   /**
@@ -106,6 +120,7 @@ export class Hive {
     if (this.pollTimer) clearInterval(this.pollTimer);
     await this.stopWatching?.();
     this.ledger.close();
+    this.lock.release();
   }
 
   private async start(pollMs: number): Promise<void> {
