@@ -14,6 +14,7 @@ export function getHive(): Promise<Hive> {
     root: env.HIVE_ROOT,
     maxWaiters: env.HIVE_MAX_WAITERS,
     pollMs: env.HIVE_POLL_MS,
+    responseQuietMs: env.HIVE_RESPONSE_QUIET_MS,
   }).catch((err: unknown) => {
     globalForHive.hiveControl = undefined;
     throw err;

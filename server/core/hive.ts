@@ -16,6 +16,7 @@ import { Ledger } from './ledger';
 import { log } from './log';
 import { ResponseIndex } from './response-index';
 import { candidateTaskIds } from './response-match';
+import { ResponseSettling } from './response-settling';
 import { RoutingTableStore } from './routing';
 import {
   parseTaskFileName,
@@ -36,6 +37,8 @@ export interface HiveOptions {
   maxWaiters?: number;
   /** The fallback re-scan of `responses/` and the routing file, for lost file events. */
   pollMs?: number;
+  /** How long a response written in place must stay unchanged before it counts (response-settling.ts). */
+  responseQuietMs?: number;
 }
 
 type NoticedBy = 'watcher' | 'startup' | 'poll' | 'dispatch';
@@ -49,6 +52,7 @@ export class Hive {
   readonly routing: RoutingTableStore;
   readonly waiters: Waiters<CompletedResponse>;
   readonly executor: Executor;
+  private readonly settling: ResponseSettling;
   private stopWatching: (() => Promise<void>) | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
   private closed = false;
@@ -67,6 +71,9 @@ export class Hive {
     this.view = new TaskView(this.ledger);
     this.routing = new RoutingTableStore(paths.routingFile);
     this.waiters = new Waiters(options.maxWaiters ?? 1000);
+    this.settling = new ResponseSettling(options.responseQuietMs ?? 100, (name) => {
+      if (!this.closed) void this.noticeResponse(name, 'watcher');
+    });
     this.executor = new Executor({
       paths,
       ledger: this.ledger,
@@ -118,6 +125,7 @@ export class Hive {
     this.closed = true;
     this.waiters.closeAll();
     if (this.pollTimer) clearInterval(this.pollTimer);
+    this.settling.close();
     await this.stopWatching?.();
     this.ledger.close();
     this.lock.release();
@@ -265,10 +273,11 @@ export class Hive {
     }
     const present = new Set(names);
     for (const known of [...this.responses.names()]) if (!present.has(known)) this.responses.remove(known);
+    this.settling.keepOnly(present);
     await Promise.all(names.filter((n) => !this.responses.has(n)).map((n) => this.noticeResponse(n, noticedBy)));
   }
 
-  private async regularResponse(name: string): Promise<{ mtimeMs: number } | null> {
+  private async regularResponse(name: string): Promise<{ size: number; mtimeMs: number } | null> {
     try {
       const stat = await lstat(path.join(this.paths.responses, name));
       if (stat.isFile()) return stat;
@@ -283,7 +292,9 @@ export class Hive {
     // Dotfiles (.gitkeep, editors' swap files) are never responses.
     if (name.startsWith('.')) return;
     const stat = await this.regularResponse(name);
-    if (!stat) return;
+    if (!stat) return this.settling.forget(name);
+    // Written in place and still being written (or empty): it counts once it settles.
+    if (!this.settling.settled(name, stat)) return;
     this.responses.upsert(name, stat.mtimeMs);
     const owners = [...candidateTaskIds(name)].filter((id) => this.tasks.has(id));
     await Promise.all(owners.map((taskId) => this.complete(taskId, noticedBy)));
