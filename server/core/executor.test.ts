@@ -1,5 +1,6 @@
-import { mkdir, readdir, readFile, rename, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, symlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RunTaskInputSchema, type RunTaskRequest } from '../contracts/task';
 import { openTempHive, eventually } from '../testing/temp-hive';
@@ -134,8 +135,10 @@ describe('responses', () => {
     expect((await hive.executor.status('TASK-1')).status).toBe('active');
 
     await respond(hive, 'old-TASK-1.md', 'first');
+    // Older by its mtime, whatever the file system's clock granularity.
+    const past = new Date(Date.now() - 60_000);
+    await utimes(path.join(hive.paths.responses, 'old-TASK-1.md'), past, past);
     await eventually(() => hive.responses.has('old-TASK-1.md'));
-    await new Promise((r) => setTimeout(r, 20));
     await respond(hive, 'new-TASK-1.md', 'second');
     await eventually(async () => (await hive.executor.status('TASK-1')).status === 'completed');
     await eventually(async () => {
@@ -228,8 +231,14 @@ describe('start-up', () => {
       expect(await second.executor.status('TASK-B')).toMatchObject({ status: 'active' });
       await second.close();
 
+      // Without the ledger's unique index, only the hive's own check keeps the completion
+      // to one. The response is old, so the start-up scan counts it before open() resolves.
+      const db = new Database(first.paths.ledgerFile);
+      db.exec('DROP INDEX events_completed_once');
+      db.close();
+      const past = new Date(Date.now() - 60_000);
+      await utimes(path.join(first.paths.responses, 'RESPONSE-TASK-A.md'), past, past);
       const third = await openTempHive({ root: first.paths.root });
-      await new Promise((r) => setTimeout(r, 50));
       expect(third.ledger.forTask('TASK-A').filter((e) => e.event_type === 'task_completed')).toHaveLength(1);
       await third.cleanup();
     } finally {
@@ -300,6 +309,10 @@ describe('after a crash', () => {
       await respond(hive, 'TASK-W1.md', 'done');
       expect((await first).response).toMatchObject({ status: 'completed' });
       expect(hive.waiters.pending).toBe(0);
+      // Nothing of the refused task reached the disk, before or after the other one finished.
+      const files = await filesUnder(hive.paths.hive);
+      expect(files.filter((f) => f.includes('TASK-W1'))).not.toEqual([]);
+      expect(files.filter((f) => f.includes('TASK-W2'))).toEqual([]);
     } finally {
       await hive.cleanup();
     }

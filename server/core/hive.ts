@@ -58,6 +58,8 @@ export class Hive {
   private closed = false;
   /** Completions noticed while the ledger could not record them (e.g. a full disk). */
   private readonly unrecordedCompletions = new Set<string>();
+  /** Completions being recorded, one per task at a time. */
+  private readonly completing = new Map<string, Promise<void>>();
   /** Inodes of task files this process just published: their own file event needs no second look. */
   private readonly ownWrites = new Map<string, number>();
 
@@ -127,6 +129,8 @@ export class Hive {
     if (this.pollTimer) clearInterval(this.pollTimer);
     this.settling.close();
     await this.stopWatching?.();
+    // Completions under way finish (recorded and archived) before the ledger closes.
+    await Promise.allSettled([...this.completing.values()]);
     this.ledger.close();
     this.lock.release();
   }
@@ -308,8 +312,23 @@ export class Hive {
     else this.responses.remove(name);
   }
 
-  /** Wakes the task's waiters and records `task_completed` (the ledger keeps it to one). */
-  private async complete(taskId: string, noticedBy: NoticedBy): Promise<void> {
+  /**
+   * A response of the task was noticed: by its file event, the start-up scan, the poll, or
+   * a dispatch. However often that happens, the completion is recorded once: this checks
+   * the record first, and one completion per task runs at a time. (The ledger's unique
+   * index is the last line of defence, not the mechanism.)
+   */
+  private complete(taskId: string, noticedBy: NoticedBy): Promise<void> {
+    const running = this.completing.get(taskId);
+    if (running) return running;
+    const completing = this.completeOnce(taskId, noticedBy).finally(() => this.completing.delete(taskId));
+    this.completing.set(taskId, completing);
+    return completing;
+  }
+
+  private async completeOnce(taskId: string, noticedBy: NoticedBy): Promise<void> {
+    // Recorded already (a crash may have come before the archive move, so finish that).
+    if (this.view.get(taskId)?.completed_at) return this.archive(taskId);
     const response = await this.executor.checkResponse(taskId);
     if (!response) return;
     this.waiters.wake(taskId, response);

@@ -7,13 +7,14 @@ export function fileStamp(at: Date): string {
 }
 
 /**
- * `TASK-20260201093000-7f3a9c`: seconds plus 24 random bits; `isTaken` lets the caller
- * reject the rare collision so ids stay distinct under any burst.
+ * `TASK-20260201093000-7f3a9c0e51d2`: seconds plus 48 random bits, so ids stay distinct
+ * without coordination (20,000 in one second collide with odds of about 1 in a million,
+ * across servers too); `isTaken` lets the caller reject that rare collision.
  */
 export function newTaskId(at: Date, isTaken: (id: string) => boolean): string {
   const seconds = at.toISOString().slice(0, 19).replace(/[-:T]/g, '');
   for (;;) {
-    const id = `TASK-${seconds}-${randomBytes(3).toString('hex')}`;
+    const id = `TASK-${seconds}-${randomBytes(6).toString('hex')}`;
     if (!isTaken(id)) return id;
   }
 }

@@ -32,16 +32,17 @@ describe('Ledger', () => {
     expect(ledger.after(a!.id).map((e) => e.id)).toEqual([b!.id, c.id]);
   });
 
-  it('commits concurrent appends together and announces them once committed', async () => {
-    const announced: number[] = [];
-    ledger.events.on('appended', (events: { id: number }[]) => announced.push(...events.map((e) => e.id)));
+  it('commits concurrent appends together, in one transaction, and announces them once committed', async () => {
+    const batches: number[][] = [];
+    ledger.events.on('appended', (events: { id: number }[]) => batches.push(events.map((e) => e.id)));
     const appended = await Promise.all(
       Array.from({ length: 100 }, (_, i) =>
         ledger.append({ event_type: 'task_dispatched', task_id: `T-${i}`, actor: 'test' }),
       ),
     );
     expect(new Set(appended.map((e) => e.id)).size).toBe(100);
-    expect(announced).toEqual(appended.map((e) => e.id));
+    // One announcement per commit: a ledger that committed each append alone would make 100.
+    expect(batches).toEqual([appended.map((e) => e.id)]);
   });
 
   it('records task_completed exactly once per task', async () => {
@@ -75,5 +76,31 @@ describe('Ledger', () => {
     expect(ledger.forTask('T-1')).toHaveLength(1);
     const next = await ledger.append({ event_type: 'task_timeout', task_id: 'T-1', actor: 'test' });
     expect(next.id).toBe(2);
+  });
+
+  it('brings an existing ledger.db forward without re-running a schema step', async () => {
+    await ledger.append({ event_type: 'task_dispatched', task_id: 'T-1', actor: 'test' });
+    ledger.close();
+    // An index dropped on purpose stays dropped: steps that ran once never run again.
+    const db = new Database(file);
+    db.exec('DROP INDEX events_by_task');
+    db.close();
+    ledger = new Ledger(file);
+    const inspect = new Database(file, { readonly: true });
+    try {
+      expect(inspect.prepare("SELECT name FROM sqlite_master WHERE name = 'events_by_task'").all()).toEqual([]);
+      expect(inspect.prepare("SELECT version FROM schema_versions WHERE part = 'ledger'").get()).toEqual({ version: 1 });
+    } finally {
+      inspect.close();
+    }
+  });
+
+  it('refuses a ledger.db written by a newer server, saying so', async () => {
+    ledger.close();
+    const db = new Database(file);
+    db.prepare("UPDATE schema_versions SET version = 99 WHERE part = 'ledger'").run();
+    db.close();
+    expect(() => (ledger = new Ledger(file))).toThrow(/schema version 99, newer than this server knows/);
+    ledger = new Ledger(path.join(dir, 'other.db'));
   });
 });

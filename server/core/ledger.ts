@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events';
 import Database from 'better-sqlite3';
 import type { LedgerEvent, LedgerEventType } from '../contracts/ledger';
 import { storageError } from './errors';
+import { migrate } from './sqlite-schema';
 
 export interface NewLedgerEvent {
   event_type: LedgerEventType;
@@ -16,7 +17,9 @@ export interface NewLedgerEvent {
   ts?: string;
 }
 
-const SCHEMA = `
+/** Schema steps, applied once each (sqlite-schema.ts); a change is a new step, never an edit. */
+const SCHEMA = [
+  `
 CREATE TABLE IF NOT EXISTS events (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   ts TEXT NOT NULL,
@@ -31,7 +34,8 @@ CREATE TRIGGER IF NOT EXISTS events_refuse_update BEFORE UPDATE ON events
 BEGIN SELECT RAISE(ABORT, 'ledger is append-only: UPDATE refused'); END;
 CREATE TRIGGER IF NOT EXISTS events_refuse_delete BEFORE DELETE ON events
 BEGIN SELECT RAISE(ABORT, 'ledger is append-only: DELETE refused'); END;
-`;
+`,
+];
 
 interface Row {
   id: number;
@@ -74,7 +78,7 @@ export class Ledger {
     // FULL: a commit is on disk before the request it belongs to is answered.
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
-    this.db.exec(SCHEMA);
+    migrate(this.db, 'ledger', SCHEMA);
     const values = 'INTO events (ts, event_type, task_id, actor, data) VALUES (?, ?, ?, ?, ?) RETURNING *';
     // Prepared once: the live stream, timelines and health call these on every request.
     this.statements = {

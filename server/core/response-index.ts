@@ -51,16 +51,21 @@ export class ResponseIndex {
     }
   }
 
-  /** The newest file (by modification time, then name) that belongs to the task. */
-  latestFor(taskId: string): ResponseEntry | undefined {
+  /** The files a lookup for the task looks at: those holding the id's rarest word. */
+  candidatesFor(taskId: string): ReadonlySet<string> {
     let candidates: Set<string> | undefined;
     for (const word of wordsOf(taskId)) {
       const names = this.byWord.get(word);
-      if (!names) return undefined;
+      if (!names) return new Set();
       if (!candidates || names.size < candidates.size) candidates = names;
     }
+    return candidates ?? new Set();
+  }
+
+  /** The newest file (by modification time, then name) that belongs to the task. */
+  latestFor(taskId: string): ResponseEntry | undefined {
     let best: ResponseEntry | undefined;
-    for (const name of candidates ?? []) {
+    for (const name of this.candidatesFor(taskId)) {
       if (!matchesTask(name, taskId)) continue;
       const entry = this.entries.get(name)!;
       if (!best || entry.mtimeMs > best.mtimeMs || (entry.mtimeMs === best.mtimeMs && entry.name > best.name)) {

@@ -56,7 +56,9 @@ describe('ResponseIndex', () => {
   it('only checks files that share the rarest word of the id', () => {
     const index = new ResponseIndex();
     for (let i = 0; i < 10_000; i++) index.upsert(`RESPONSE-TASK-${i}.md`, i);
+    expect([...index.candidatesFor('TASK-42')]).toEqual(['RESPONSE-TASK-42.md']);
     expect(index.latestFor('TASK-42')?.name).toBe('RESPONSE-TASK-42.md');
+    expect(index.candidatesFor('TASK-10001').size).toBe(0);
     expect(index.latestFor('TASK-10001')).toBeUndefined();
   });
 });

@@ -8,8 +8,11 @@ import type { LedgerEvent } from '../contracts/ledger';
 import type { TaskList, TaskListQuery, TaskRow } from '../contracts/task-list';
 import type Database from 'better-sqlite3';
 import type { Ledger } from './ledger';
+import { migrate } from './sqlite-schema';
 
-const SCHEMA = `
+/** Schema steps, applied once each (sqlite-schema.ts). */
+const SCHEMA = [
+  `
 CREATE TABLE IF NOT EXISTS task_view (
   seq INTEGER PRIMARY KEY,
   task_id TEXT NOT NULL UNIQUE,
@@ -35,7 +38,8 @@ CREATE INDEX IF NOT EXISTS task_view_provider ON task_view (provider, seq);
 CREATE INDEX IF NOT EXISTS task_view_bot ON task_view (bot_id, seq);
 CREATE INDEX IF NOT EXISTS task_view_intent ON task_view (intent, seq);
 CREATE VIRTUAL TABLE IF NOT EXISTS task_search USING fts5 (title, summary, tokenize = 'unicode61');
-`;
+`,
+];
 
 const TERMINAL = 'completed';
 
@@ -45,7 +49,7 @@ export class TaskView {
 
   constructor(private readonly ledger: Ledger) {
     const db = ledger.db;
-    db.exec(SCHEMA);
+    migrate(db, 'task_view', SCHEMA);
     this.statements = {
       insert: db.prepare(
         `INSERT OR IGNORE INTO task_view (seq, task_id, bot_id, intent, title, status, created_at, updated_at)

@@ -1,10 +1,11 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { isTrackedEnvelope, TRPCError } from '@trpc/server';
+import { isTrackedEnvelope } from '@trpc/server';
+import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import type { LedgerEvent } from '../contracts/ledger';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eventually, openTempHive } from '../testing/temp-hive';
-import { createCaller } from './root';
+import { appRouter, createCaller } from './root';
 
 type TempHive = Awaited<ReturnType<typeof openTempHive>>;
 const hello = { intent: 'code', title: 'Create hello.py', summary: 'Write a hello world script' };
@@ -31,10 +32,22 @@ describe('tasks.run and tasks.status', () => {
     expect(hive.ledger.forTask('TASK-T1')[0]).toMatchObject({ actor: 'test' });
   });
 
-  it('refuses bad input with BAD_REQUEST naming each field', async () => {
-    const err = await caller.tasks.run({ ...hello, title: '', timeout_seconds: 0 } as never).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(TRPCError);
-    expect((err as TRPCError).code).toBe('BAD_REQUEST');
+  it('refuses bad input with BAD_REQUEST naming each field (through the fetch adapter, as over HTTP)', async () => {
+    const res = await fetchRequestHandler({
+      endpoint: '/api/trpc',
+      req: new Request('http://127.0.0.1/api/trpc/tasks.run', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ...hello, title: '', timeout_seconds: 0 }),
+      }),
+      router: appRouter,
+      createContext: () => ({ hive, actor: 'test' }),
+    });
+    expect(res.status).toBe(400);
+    const { error } = (await res.json()) as { error: { message: string; data: Record<string, unknown> } };
+    expect(error.data).toMatchObject({ code: 'BAD_REQUEST', httpStatus: 400 });
+    expect(Object.keys(error.data.fields as object).sort()).toEqual(['timeout_seconds', 'title']);
+    expect(error.message).toMatch(/title: title must not be empty/);
   });
 
   it('refuses a duplicate task_id with CONFLICT', async () => {
@@ -110,7 +123,11 @@ describe('tasks.list', () => {
 
     await respond('TASK-A1.md', 'done');
     await eventually(async () => (await caller.tasks.list({ status: 'completed' })).items.length === 1);
-    const timeline = await caller.tasks.timeline({ task_id: 'TASK-A1' });
+    // Archiving follows the completion, as its own step.
+    const timeline = await eventually(async () => {
+      const t = await caller.tasks.timeline({ task_id: 'TASK-A1' });
+      return t.events.at(-1)?.event_type === 'task_archived' && t;
+    });
     expect(timeline.events.map((e) => e.event_type)).toEqual([
       'task_execution_started',
       'task_routed',
