@@ -30,7 +30,9 @@ const ownerFile = (paths: HivePaths) => path.join(paths.deia, 'server.json');
 export function lockHive(paths: HivePaths): HiveLock {
   const db = new Database(lockFile(paths), { timeout: 0 });
   try {
-    // EXCLUSIVE locking mode keeps the lock of the first write until the connection closes.
+    // The file holds no data, so no journal; EXCLUSIVE locking mode keeps the lock of the
+    // first write until the connection closes.
+    db.pragma('journal_mode = MEMORY');
     db.pragma('locking_mode = EXCLUSIVE');
     db.exec('BEGIN EXCLUSIVE; COMMIT');
   } catch (err) {
