@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { freePort } from '../../scripts/lib/server-process';
 import { dispatch, expect, test, writeResponse } from '../support/fixtures';
+import { readLedger } from '../support/ledger';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 const ENTRY = path.join(PROJECT_ROOT, 'scripts', 'hive.ts');
@@ -122,17 +123,20 @@ test('run --wait shows progress and prints the response as soon as a bee writes 
   expect(stderr).toMatch(/completed after \d+\.\ds/);
 });
 
-test('run --wait without a response times out with the timeout exit code', async ({ server }) => {
-  const started = Date.now();
+test('run --wait without a response times out with the timeout exit code, and the server records the timeout', async ({
+  server,
+}) => {
   const { code, stdout, stderr } = await hive(
     ['run', '--intent', 'code', '--title', 'Nobody answers', '--summary', 's', '--wait', '--timeout', '1', '--json'],
     server.url,
   );
   expect(code, stderr).toBe(EXIT.timeout);
-  expect(Date.now() - started).toBeLessThan(8_000);
   const result = JSON.parse(stdout);
   expect(result).toMatchObject({ status: 'dispatched', response: { status: 'timeout', task_id: result.task_id } });
   expect(stderr).toContain(`hive status ${result.task_id}`);
+  // The same wait as REST's wait_for_response: the ledger tells of it.
+  const timeouts = readLedger(server.root, result.task_id).filter((e) => e.event_type === 'task_timeout');
+  expect(timeouts.map((e) => JSON.parse(e.data))).toEqual([{ timeout_ms: 1000 }]);
 });
 
 test('status: a task in progress, and an unknown id with the not-found code', async ({ server }) => {

@@ -1,7 +1,8 @@
 /**
- * Waiting for a task's response from the client side: live events for the task wake a
- * status check at once, and a check every second covers events the stream missed (it starts
- * at the ledger tip, possibly after the task's first events) or a stream that cannot connect.
+ * Waiting for a task's response. The server holds the wait (`tasks.wait`, the same wait as
+ * REST's wait_for_response, so a timeout is recorded in the ledger); this side shows
+ * progress from status checks, woken by live events for the task and at least once a
+ * second, and carries on across a server restart by asking the server again for the rest.
  */
 import type { HiveClient, RouterOutputs } from './client';
 import { CliError, toCliError } from './errors';
@@ -27,6 +28,8 @@ export interface WaitOptions {
 }
 
 const POLL_MS = 1000;
+/** The server's wait is asked for whole seconds, so it may end a little after the deadline here. */
+const SERVER_GRACE_MS = 2000;
 
 export async function waitForResponse(client: HiveClient, options: WaitOptions): Promise<WaitResult> {
   const { taskId, startedAt, signal } = options;
@@ -38,14 +41,45 @@ export async function waitForResponse(client: HiveClient, options: WaitOptions):
     onData: ({ data }) => {
       if (data.task_id === taskId) poke();
     },
-    // The poll carries on without the stream, so its failures are not fatal here.
+    // The status checks carry on without the stream, so its failures are not fatal here.
     onError: () => undefined,
   });
+
+  const stopServerWait = new AbortController();
+  let serverWait: Promise<void> | null = null;
+  let serverOutcome: RouterOutputs['tasks']['wait'] | null = null;
+  let failure: CliError | null = null;
+  const askServerToWait = () => {
+    const seconds = Math.ceil((deadline - Date.now()) / 1000);
+    if (serverWait || serverOutcome || seconds < 1) return;
+    serverWait = client.tasks.wait
+      .mutate({ task_id: taskId, timeout_seconds: Math.min(seconds, 3600) }, { signal: stopServerWait.signal })
+      .then(
+        (outcome) => {
+          serverOutcome = outcome;
+        },
+        (err: unknown) => {
+          const error = toCliError(err, options.url);
+          // Cut off by a server restart: asked again once it answers.
+          if (error.exitCode !== EXIT.unreachable && !stopServerWait.signal.aborted) failure = error;
+        },
+      )
+      .finally(() => {
+        serverWait = null;
+        poke();
+      });
+  };
 
   let lastStatus = 'dispatched';
   let unreachable: CliError | null = null;
   try {
     for (;;) {
+      if (failure) throw failure;
+      const outcome = serverOutcome as RouterOutputs['tasks']['wait'] | null;
+      if (outcome?.status === 'completed') {
+        return { kind: 'completed', response: outcome, elapsedMs: Date.now() - startedAt };
+      }
+      if (outcome?.status === 'timeout') return { kind: 'timeout', lastStatus, elapsedMs: Date.now() - startedAt };
       try {
         const status = await client.tasks.status.query({ task_id: taskId });
         unreachable = null;
@@ -54,6 +88,7 @@ export async function waitForResponse(client: HiveClient, options: WaitOptions):
           throw new CliError(EXIT.notFound, `Task ${taskId} is no longer in the hive.`, { code: 'NOT_FOUND' });
         }
         lastStatus = status.status;
+        askServerToWait();
       } catch (err) {
         const error = toCliError(err, options.url);
         // A server restart mid-wait is survivable: the task is on disk, so keep asking until the deadline.
@@ -63,12 +98,12 @@ export async function waitForResponse(client: HiveClient, options: WaitOptions):
       const now = Date.now();
       options.onProgress({ status: lastStatus, elapsedMs: now - startedAt, problem: unreachable?.message ?? null });
       if (signal?.aborted) return { kind: 'interrupted', lastStatus, elapsedMs: now - startedAt };
-      if (now >= deadline) {
+      if (now >= deadline && (unreachable || !serverWait || now >= deadline + SERVER_GRACE_MS)) {
         if (unreachable) throw unreachable;
         return { kind: 'timeout', lastStatus, elapsedMs: now - startedAt };
       }
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.min(POLL_MS, deadline - now));
+        const timer = setTimeout(resolve, now < deadline ? Math.min(POLL_MS, deadline - now) : POLL_MS);
         wake = () => {
           clearTimeout(timer);
           resolve();
@@ -77,6 +112,8 @@ export async function waitForResponse(client: HiveClient, options: WaitOptions):
       wake = null;
     }
   } finally {
+    // Ends the server's wait too (an interrupted or answered wait records no timeout).
+    stopServerWait.abort();
     live.unsubscribe();
     signal?.removeEventListener('abort', poke);
   }

@@ -10,6 +10,13 @@ export const PREVIEW_CHARS = 1000;
 const text = (field: string) =>
   z.string({ error: (issue) => (issue.input === undefined ? `${field} is required` : `${field} must be a string`) });
 
+/** How long a client waits for a response: a whole number of seconds. */
+const TimeoutSecondsSchema = z
+  .number({ error: 'timeout_seconds must be a number of seconds' })
+  .int('timeout_seconds must be a whole number of seconds')
+  .min(TIMEOUT_SECONDS.min, `timeout_seconds must be between ${TIMEOUT_SECONDS.min} and ${TIMEOUT_SECONDS.max}`)
+  .max(TIMEOUT_SECONDS.max, `timeout_seconds must be between ${TIMEOUT_SECONDS.min} and ${TIMEOUT_SECONDS.max}`);
+
 export const RunTaskInputSchema = z.strictObject(
   {
     task_id: TaskIdSchema.optional(),
@@ -24,11 +31,7 @@ export const RunTaskInputSchema = z.strictObject(
       .max(100, 'at most 100 kb_entities')
       .default([]),
     wait_for_response: z.boolean({ error: 'wait_for_response must be true or false' }).default(false),
-    timeout_seconds: z
-      .number({ error: 'timeout_seconds must be a number of seconds' })
-      .min(TIMEOUT_SECONDS.min, `timeout_seconds must be between ${TIMEOUT_SECONDS.min} and ${TIMEOUT_SECONDS.max}`)
-      .max(TIMEOUT_SECONDS.max, `timeout_seconds must be between ${TIMEOUT_SECONDS.min} and ${TIMEOUT_SECONDS.max}`)
-      .default(TIMEOUT_SECONDS.default),
+    timeout_seconds: TimeoutSecondsSchema.default(TIMEOUT_SECONDS.default),
   },
   {
     error: (issue) =>
@@ -122,3 +125,6 @@ export const StatusResultSchema = z.union([
 export type StatusResult = z.infer<typeof StatusResultSchema>;
 
 export const StatusInputSchema = z.strictObject({ task_id: TaskIdSchema });
+
+/** Waiting for a task dispatched earlier (the CLI's `run --wait`). */
+export const WaitInputSchema = z.strictObject({ task_id: TaskIdSchema, timeout_seconds: TimeoutSecondsSchema });

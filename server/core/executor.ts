@@ -190,6 +190,14 @@ export class Executor {
     return { status: 'timeout', task_id: taskId };
   }
 
+  /** Waits for a task dispatched earlier, like a dispatch with wait_for_response (a timeout is recorded). */
+  async wait(taskId: string, timeoutMs: number, signal?: AbortSignal): Promise<WaitOutcome> {
+    if (!this.parts.tasks.has(taskId) && !this.parts.view.get(taskId)) {
+      throw new HiveError('NOT_FOUND', `No task "${taskId}" in this hive to wait for.`);
+    }
+    return this.waitForResponse(taskId, timeoutMs, signal);
+  }
+
   async status(taskId: string): Promise<StatusResult> {
     const { paths, tasks } = this.parts;
     const response = await this.checkResponse(taskId);

@@ -55,6 +55,23 @@ describe('tasks.run and tasks.status', () => {
     await expect(caller.tasks.run({ ...hello, task_id: 'TASK-T2' })).rejects.toMatchObject({ code: 'CONFLICT' });
   });
 
+  it('tasks.wait waits for a task dispatched earlier, as wait_for_response does, and records a timeout', async () => {
+    await caller.tasks.run({ ...hello, task_id: 'TASK-W' });
+    const answered = caller.tasks.wait({ task_id: 'TASK-W', timeout_seconds: 30 });
+    await respond('TASK-W.md', 'done');
+    expect(await answered).toMatchObject({ status: 'completed', content: 'done' });
+
+    await caller.tasks.run({ ...hello, task_id: 'TASK-W2' });
+    expect(await caller.tasks.wait({ task_id: 'TASK-W2', timeout_seconds: 1 })).toEqual({
+      status: 'timeout',
+      task_id: 'TASK-W2',
+    });
+    expect(hive.ledger.forTask('TASK-W2').at(-1)).toMatchObject({ event_type: 'task_timeout', actor: 'hive-control' });
+    await expect(caller.tasks.wait({ task_id: 'TASK-NONE', timeout_seconds: 1 })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+  });
+
   it('says NOT_FOUND for the detail of an unknown task', async () => {
     await expect(caller.tasks.detail({ task_id: 'TASK-NONE' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
@@ -126,7 +143,7 @@ describe('tasks.list', () => {
     // Archiving follows the completion, as its own step.
     const timeline = await eventually(async () => {
       const t = await caller.tasks.timeline({ task_id: 'TASK-A1' });
-      return t.events.at(-1)?.event_type === 'task_archived' && t;
+      return t.events.at(-1)?.event_type === 'task_archived' ? t : null;
     });
     expect(timeline.events.map((e) => e.event_type)).toEqual([
       'task_execution_started',

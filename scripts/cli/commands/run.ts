@@ -77,7 +77,7 @@ export const runCommand = defineCommand({
       ...(flags.bot !== undefined ? { bot_id: flags.bot } : {}),
       ...(flags.kb ? { kb_entities: flags.kb } : {}),
       ...(flags['task-id'] !== undefined ? { task_id: flags['task-id'] } : {}),
-      // Sent so the server validates it (and owns its range); the wait itself happens here.
+      // Sent so the server validates it (and owns its range) before anything is dispatched.
       ...(timeout !== undefined ? { timeout_seconds: timeout } : {}),
     });
     if (!flags.wait) {
