@@ -4,9 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { TaskFile } from '../../server/contracts/task';
+import { RunTaskInputSchema, type TaskFile } from '../../server/contracts/task';
 import { ensureHiveDirs, hivePaths, type HivePaths } from '../../server/core/hive-paths';
 import { writeTask } from '../../server/core/task-files';
+import { eventually, openTempHive } from '../../server/testing/temp-hive';
 import { Bee } from './bee';
 import { builtinHandler, execHandler, type Handler } from './handlers';
 
@@ -145,5 +146,38 @@ describe('the reference bee', () => {
     );
     await runBee(counting);
     expect(calls).toEqual(['TASK-000', 'TASK-001', 'TASK-ORPHAN']);
+  });
+});
+
+describe('the reference bee with a hive', () => {
+  it('leaves a timeline that tells each step once, in order', async () => {
+    const hive = await openTempHive({ root });
+    const bee = new Bee({ root, botId: 'BEE-001', name: 'BEE-001', handlerFor: () => builtinHandler('BEE-001') });
+    try {
+      await bee.start();
+      const ids: string[] = [];
+      for (let i = 0; i < 20; i++) {
+        const { task_id } = await hive.executor.execute(
+          RunTaskInputSchema.parse({ intent: 'code', title: `Task ${i}`, summary: 's' }),
+        );
+        ids.push(task_id);
+      }
+      for (const id of ids) {
+        // Archiving is the last step the hive takes for a task.
+        await eventually(() => hive.ledger.forTask(id).some((e) => e.event_type === 'task_archived'), 10_000);
+        expect(hive.ledger.forTask(id).map((e) => e.event_type)).toEqual([
+          'task_execution_started',
+          'task_routed',
+          'task_dispatched',
+          'task_claimed',
+          'task_status_changed',
+          'task_completed',
+          'task_archived',
+        ]);
+      }
+    } finally {
+      await bee.stop();
+      await hive.close();
+    }
   });
 });

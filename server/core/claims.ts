@@ -8,6 +8,13 @@ export interface Claim {
   botId: string;
   /** What the bee wrote, when it was JSON (e.g. `{bot_id, claimed_at}`). */
   raw: Record<string, unknown>;
+  /**
+   * Whether the bee has visibly finished writing it (a JSON object, or a line with its end).
+   * Bees create claims in place (O_EXCL), so a claim can be read between create and write.
+   */
+  whole: boolean;
+  size: number;
+  mtimeMs: number;
 }
 
 /**
@@ -17,6 +24,7 @@ export interface Claim {
 export async function readClaim(claimsDir: string, taskId: string): Promise<Claim | null> {
   if (!TaskIdSchema.safeParse(taskId).success) return null;
   let text: string;
+  let file: { size: number; mtimeMs: number };
   try {
     // O_NONBLOCK: a named pipe in claims/ must not hold a thread forever.
     const handle = await open(
@@ -24,7 +32,9 @@ export async function readClaim(claimsDir: string, taskId: string): Promise<Clai
       constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK,
     );
     try {
-      if (!(await handle.stat()).isFile()) return null;
+      const stat = await handle.stat();
+      if (!stat.isFile()) return null;
+      file = { size: stat.size, mtimeMs: stat.mtimeMs };
       const buffer = Buffer.alloc(4096);
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
       text = buffer.subarray(0, bytesRead).toString('utf8');
@@ -39,11 +49,11 @@ export async function readClaim(claimsDir: string, taskId: string): Promise<Clai
     if (typeof json === 'object' && json !== null && !Array.isArray(json)) {
       const fields = json as Record<string, unknown>;
       const botId = BotIdSchema.safeParse(fields.bot_id ?? fields.bot);
-      return { botId: botId.success ? botId.data : 'unknown', raw: fields };
+      return { botId: botId.success ? botId.data : 'unknown', raw: fields, whole: true, ...file };
     }
   } catch {
     // not JSON: fall through to the plain-text form
   }
   const first = BotIdSchema.safeParse(text.trim().split(/\s+/)[0]);
-  return { botId: first.success ? first.data : 'unknown', raw: {} };
+  return { botId: first.success ? first.data : 'unknown', raw: {}, whole: text.endsWith('\n'), ...file };
 }

@@ -5,15 +5,15 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RunTaskInputSchema } from '../contracts/task';
 import { writeResponse } from '../../scripts/lib/hive-files';
 import { eventually, openTempHive } from '../testing/temp-hive';
-import { ResponseSettling } from './response-settling';
+import { FileSettling } from './file-settling';
 
-describe('ResponseSettling (clock given by the caller)', () => {
+describe('FileSettling (clock given by the caller)', () => {
   const QUIET = 100;
   const rechecks: string[] = [];
-  let settling: ResponseSettling;
+  let settling: FileSettling;
   beforeEach(() => {
     rechecks.length = 0;
-    settling = new ResponseSettling(QUIET, (name) => rechecks.push(name));
+    settling = new FileSettling(QUIET, (name) => rechecks.push(name));
   });
   afterEach(() => settling.close());
 
@@ -37,6 +37,13 @@ describe('ResponseSettling (clock given by the caller)', () => {
   it('never counts an empty file, however old', () => {
     expect(settling.settled('a.md', { size: 0, mtimeMs: 0 }, 1_000_000)).toBe(false);
     expect(settling.settled('a.md', { size: 0, mtimeMs: 0 }, 2_000_000)).toBe(false);
+  });
+
+  it('counts an empty file that has stayed empty when told empty files count (claims)', () => {
+    const claims = new FileSettling(QUIET, () => undefined, { emptyCounts: true });
+    expect(claims.settled('TASK-1', { size: 0, mtimeMs: 1_000 }, 1_010)).toBe(false);
+    expect(claims.settled('TASK-1', { size: 0, mtimeMs: 1_000 }, 1_010 + QUIET)).toBe(true);
+    claims.close();
   });
 
   it('measures quiet by its own clock, so a writer whose clock runs ahead is not waited for forever', () => {
@@ -108,5 +115,22 @@ describe('a hive with a bee that writes its response in place', () => {
     await eventually(() => hive.ledger.isCompleted('TASK-LATER'));
     await writeFile(file, 'final answer');
     expect(await hive.executor.status('TASK-LATER')).toMatchObject({ status: 'completed', content: 'final answer' });
+  });
+
+  it('records a claim created empty and written a moment later under the bot it names', async () => {
+    await hive.executor.execute({ ...waitingTask('TASK-CLAIMED'), wait_for_response: false });
+    const handle = await open(path.join(hive.paths.claims, 'TASK-CLAIMED'), 'wx');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await handle.writeFile(JSON.stringify({ bot_id: 'BEE-007', bee: 'bee-7' }));
+    await handle.close();
+    await eventually(() => hive.view.get('TASK-CLAIMED')?.claimed_by);
+    expect(hive.view.get('TASK-CLAIMED')?.claimed_by).toBe('BEE-007');
+  });
+
+  it('records a claim that stays empty, once it has settled, as taken by an unknown bee', async () => {
+    await hive.executor.execute({ ...waitingTask('TASK-TOUCHED'), wait_for_response: false });
+    await writeFile(path.join(hive.paths.claims, 'TASK-TOUCHED'), '', { flag: 'wx' });
+    await eventually(() => hive.view.get('TASK-TOUCHED')?.claimed_by);
+    expect(hive.view.get('TASK-TOUCHED')?.claimed_by).toBe('unknown');
   });
 });

@@ -5,6 +5,7 @@
  */
 import { access, lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
+import type { Health } from '../contracts/hive';
 import type { CompletedResponse } from '../contracts/task';
 import { moveNoClobber, sweepTmp } from './atomic-write';
 import { dispatchEvents } from './dispatch-events';
@@ -14,9 +15,10 @@ import { ensureHiveDirs, hivePaths, relativeToRoot, type HivePaths } from './hiv
 import { watchHive } from './hive-watcher';
 import { Ledger } from './ledger';
 import { log } from './log';
+import { PerKeyQueue } from './per-key-queue';
 import { ResponseIndex } from './response-index';
 import { candidateTaskIds } from './response-match';
-import { ResponseSettling } from './response-settling';
+import { FileSettling } from './file-settling';
 import { RoutingTableStore } from './routing';
 import {
   parseTaskFileName,
@@ -37,7 +39,7 @@ export interface HiveOptions {
   maxWaiters?: number;
   /** The fallback re-scan of `responses/` and the routing file, for lost file events. */
   pollMs?: number;
-  /** How long a response written in place must stay unchanged before it counts (response-settling.ts). */
+  /** How long a response or claim written in place must stay unchanged before it counts (file-settling.ts). */
   responseQuietMs?: number;
 }
 
@@ -52,14 +54,16 @@ export class Hive {
   readonly routing: RoutingTableStore;
   readonly waiters: Waiters<CompletedResponse>;
   readonly executor: Executor;
-  private readonly settling: ResponseSettling;
+  private readonly settling: FileSettling;
+  private readonly claimSettling: FileSettling;
   private stopWatching: (() => Promise<void>) | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
+  private rescans = 0;
   private closed = false;
   /** Completions noticed while the ledger could not record them (e.g. a full disk). */
   private readonly unrecordedCompletions = new Set<string>();
-  /** Completions being recorded, one per task at a time. */
-  private readonly completing = new Map<string, Promise<void>>();
+  /** What bees did to a task (claim, status, response) is looked at one check at a time per task. */
+  private readonly perTask = new PerKeyQueue();
   /** Inodes of task files this process just published: their own file event needs no second look. */
   private readonly ownWrites = new Map<string, number>();
 
@@ -73,9 +77,18 @@ export class Hive {
     this.view = new TaskView(this.ledger);
     this.routing = new RoutingTableStore(paths.routingFile);
     this.waiters = new Waiters(options.maxWaiters ?? 1000);
-    this.settling = new ResponseSettling(options.responseQuietMs ?? 100, (name) => {
+    const quietMs = options.responseQuietMs ?? 100;
+    this.settling = new FileSettling(quietMs, (name) => {
       if (!this.closed) void this.noticeResponse(name, 'watcher');
     });
+    // A claim says who took the task; one that stays empty still says it was taken.
+    this.claimSettling = new FileSettling(
+      quietMs,
+      (taskId) => {
+        if (!this.closed) void this.noticeClaim(taskId);
+      },
+      { emptyCounts: true },
+    );
     this.executor = new Executor({
       paths,
       ledger: this.ledger,
@@ -128,9 +141,10 @@ export class Hive {
     this.waiters.closeAll();
     if (this.pollTimer) clearInterval(this.pollTimer);
     this.settling.close();
+    this.claimSettling.close();
     await this.stopWatching?.();
-    // Completions under way finish (recorded and archived) before the ledger closes.
-    await Promise.allSettled([...this.completing.values()]);
+    // What is being recorded (a completion and its archive move) finishes before the ledger closes.
+    await this.perTask.stop();
     this.ledger.close();
     this.lock.release();
   }
@@ -154,15 +168,34 @@ export class Hive {
     await this.recordUnrecordedTasks();
     await this.rescanResponses('startup');
     void this.reconcileBeeState();
-    this.pollTimer = setInterval(() => {
-      void this.rescanResponses('poll');
-      void this.reloadRouting();
-      for (const taskId of [...this.unrecordedCompletions]) void this.complete(taskId, 'poll');
-    }, pollMs);
+    this.pollTimer = setInterval(() => void this.rescan(), pollMs);
     this.pollTimer.unref();
     log.info(
       `hive at ${this.paths.root}: ${this.tasks.size} tasks, ${this.responses.size} responses, routing from ${this.routing.active.source}`,
     );
+  }
+
+  /** Readiness and the hive's size, for /api/health. */
+  health(): Health {
+    return {
+      status: 'ok',
+      tasks: this.tasks.size,
+      responses: this.responses.size,
+      waiting: this.waiters.pending,
+      routing_source: this.routing.active.source,
+      ledger_last_id: this.ledger.lastId(),
+      rescans: this.rescans,
+    };
+  }
+
+  /** The slow fallback for file systems that lose events, and the retry of completions a full disk held back. */
+  private async rescan(): Promise<void> {
+    await Promise.all([
+      this.rescanResponses('poll'),
+      this.reloadRouting(),
+      ...[...this.unrecordedCompletions].map((taskId) => this.complete(taskId, 'poll')),
+    ]);
+    this.rescans++;
   }
 
   private async reloadRouting(): Promise<void> {
@@ -229,33 +262,44 @@ export class Hive {
   }
 
   /** A bee rewrote a task's status: record the change, so the ledger and the live stream carry it. */
-  private async noticeTaskStatus(location: TaskLocation, botId: string, fileName: string): Promise<void> {
+  private noticeTaskStatus(location: TaskLocation, botId: string, fileName: string): Promise<void> {
     const parsed = parseTaskFileName(fileName);
-    if (location !== 'tasks' || !parsed) return;
-    const known = this.view.get(parsed.taskId);
+    if (location !== 'tasks' || !parsed) return Promise.resolve();
+    return this.perTask.run(parsed.taskId, () => this.recordTaskStatus(parsed.taskId, botId, fileName));
+  }
+
+  private async recordTaskStatus(taskId: string, botId: string, fileName: string): Promise<void> {
+    const known = this.view.get(taskId);
     if (!known || known.completed_at) return;
-    const read = await readTaskFile(taskFilePath(this.paths, { botId, fileName, location }));
+    const read = await readTaskFile(taskFilePath(this.paths, { botId, fileName, location: 'tasks' }));
     if (!read.ok) {
       if (!read.missing)
         log.warnOnce(`task-file:${fileName}:${read.reason}`, `tasks/${botId}/${fileName} is ${read.reason}`);
       return;
     }
-    if (read.task.status === known.status || this.closed) return;
+    if (read.task.status === known.status) return;
     await this.ledger
       .append({
         event_type: 'task_status_changed',
-        task_id: parsed.taskId,
+        task_id: taskId,
         actor: botId,
         data: { status: read.task.status, previous: known.status },
       })
-      .catch((err) => log.error(`could not record the status of ${parsed.taskId}`, err));
+      .catch((err) => log.error(`could not record the status of ${taskId}`, err));
   }
 
-  private async noticeClaim(taskId: string): Promise<void> {
+  private noticeClaim(taskId: string): Promise<void> {
+    return this.perTask.run(taskId, () => this.recordClaim(taskId));
+  }
+
+  private async recordClaim(taskId: string): Promise<void> {
     const known = this.view.get(taskId);
-    if (!known || known.claimed_by !== null || this.closed) return;
+    if (!known || known.claimed_by !== null) return;
     const claim = await readClaim(this.paths.claims, taskId);
-    if (!claim) return;
+    if (!claim) return this.claimSettling.forget(taskId);
+    // Caught between the bee's create and its write: look again once it has settled.
+    if (!claim.whole && !this.claimSettling.settled(taskId, claim)) return;
+    this.claimSettling.forget(taskId);
     await this.ledger
       .append({
         event_type: 'task_claimed',
@@ -315,15 +359,11 @@ export class Hive {
   /**
    * A response of the task was noticed: by its file event, the start-up scan, the poll, or
    * a dispatch. However often that happens, the completion is recorded once: this checks
-   * the record first, and one completion per task runs at a time. (The ledger's unique
-   * index is the last line of defence, not the mechanism.)
+   * the record first, one check per task at a time. (The ledger's unique index is the last
+   * line of defence, not the mechanism.)
    */
   private complete(taskId: string, noticedBy: NoticedBy): Promise<void> {
-    const running = this.completing.get(taskId);
-    if (running) return running;
-    const completing = this.completeOnce(taskId, noticedBy).finally(() => this.completing.delete(taskId));
-    this.completing.set(taskId, completing);
-    return completing;
+    return this.perTask.run(taskId, () => this.completeOnce(taskId, noticedBy));
   }
 
   private async completeOnce(taskId: string, noticedBy: NoticedBy): Promise<void> {
@@ -337,7 +377,7 @@ export class Hive {
     // claimed the task rewrite it, so other answers skip the read.
     const ref = this.tasks.get(taskId);
     if (ref?.location === 'tasks' && (await this.isClaimed(taskId))) {
-      await this.noticeTaskStatus('tasks', ref.botId, ref.fileName);
+      await this.recordTaskStatus(taskId, ref.botId, ref.fileName);
     }
     try {
       await this.ledger.recordCompletion(taskId, SERVER_ACTOR, {
