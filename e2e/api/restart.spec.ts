@@ -1,9 +1,10 @@
 /** What survives the server going away: a killed server loses nothing it acknowledged, and responses written while it was down count once. */
 import { existsSync } from 'node:fs';
+import { utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { startServer, tempHiveRoot } from '../../scripts/lib/server-process';
 import { dispatch, expect, status, test, writeResponse } from '../support/fixtures';
-import { readLedger } from '../support/ledger';
+import { dropCompletionGuard, readLedger } from '../support/ledger';
 
 const valid = { intent: 'code', title: 'Create hello.py', summary: 'Write a hello world script' };
 
@@ -27,6 +28,11 @@ test('a response written while the server was down completes the task at start-u
     await second.stop();
   }
 
+  // Without the ledger's unique index only the server's own check keeps the completion to
+  // one. The response is old by now, so the start-up scan counts it before the server is ready.
+  dropCompletionGuard(root);
+  const past = new Date(Date.now() - 60_000);
+  await utimes(path.join(root, '.deia', 'hive', 'responses', 'RESPONSE-TASK-OFFLINE.md'), past, past);
   const third = await startServer({ root });
   await third.stop();
   expect(readLedger(root, 'TASK-OFFLINE').filter((e) => e.event_type === 'task_completed')).toHaveLength(1);

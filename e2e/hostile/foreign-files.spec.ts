@@ -8,7 +8,8 @@ import {
   eventually,
   expect,
   expectCleanJson,
-  rssMiB,
+  bytesReadBy,
+  rescansPass,
   send,
   sleep,
   startHostileHive,
@@ -20,8 +21,6 @@ import {
 
 const MiB = 1024 * 1024;
 const PLAIN = { intent: 'code', title: 'Create hello.py', summary: 'Write a hello world script' };
-/** The fallback re-scan runs every 200 ms on these servers: waiting this long covers several passes. */
-const SEVERAL_POLLS_MS = 1_200;
 
 interface Dispatched {
   task_id: string;
@@ -49,6 +48,16 @@ async function beeWrites(hive: HostileHive, target: string, content: string | Bu
   const tmp = hivePath(hive, 'tmp', `bee-${process.pid}-${Math.random().toString(16).slice(2)}.part`);
   await writeFile(tmp, content);
   await rename(tmp, target);
+}
+
+/** A positive control for negative checks: a real claim, once recorded, shows the watcher has caught up with what came before it. */
+async function claimAndWait(hive: HostileHive, taskId: string): Promise<void> {
+  await writeFile(hivePath(hive, 'claims', taskId), JSON.stringify({ bot_id: 'BEE-001' }), { flag: 'wx' });
+  await eventually(
+    async () => (await everyView(hive, taskId)).detail.body.row?.claimed_by === 'BEE-001',
+    5_000,
+    `the control claim of ${taskId} to be recorded`,
+  );
 }
 
 /** A symlink put in place atomically, the way a bee could swap one over an existing file. */
@@ -137,7 +146,7 @@ test.describe('task files a bee wrote badly', () => {
         expect(view.detail.body.row).toMatchObject({ task_id: task.task_id });
         expect(view.found).toContain(task.task_id);
       }
-      await sleep(SEVERAL_POLLS_MS);
+      await rescansPass(hive);
       expect(countOccurrences(hive.server.output(), logLine), 'log lines about the corrupt file').toBe(1);
 
       // Once the bee writes it properly again, the task reads as usual.
@@ -206,7 +215,7 @@ test.describe('files that vanish between listing and reading', () => {
     expect(reads.reduce((a, b) => a + b, 0)).toBeGreaterThan(30);
 
     for (const task of tasks) await everyView(hive, task.task_id);
-    await sleep(SEVERAL_POLLS_MS);
+    await rescansPass(hive);
     const logged = hive.server.output().slice(logBefore);
     expect(logged, 'no request failed and nothing failed inside the server').not.toMatch(
       /request failed|tRPC .* failed|could not record|Internal error|Unhandled|uncaught/i,
@@ -223,7 +232,14 @@ test.describe('files that vanish between listing and reading', () => {
       if (n % 2) await writeFile(path.join(dir, `20260101T000000000Z-BLINK-${n}.json`), '{}');
       await rm(dir, { recursive: true, force: true });
     }
-    await sleep(300);
+    // The control: a bot folder that stays, and its task file, are noticed after the churn.
+    const control = await dispatch(hive, { task_id: 'BLINK-CONTROL', bot_id: 'BEE-BLINK-CONTROL' });
+    await beeWrites(hive, hivePath(hive, 'claims', control.task_id), JSON.stringify({ bot_id: 'BEE-BLINK-CONTROL' }));
+    await eventually(
+      async () => (await everyView(hive, control.task_id)).detail.body.row?.claimed_by === 'BEE-BLINK-CONTROL',
+      5_000,
+      'the control claim to be recorded',
+    );
     const logged = hive.server.output().slice(logBefore);
     const first = logged.split('\n').find((line) => line.includes('watcher error'));
     expect(countOccurrences(logged, 'watcher error'), `log lines like: ${first}`).toBe(0);
@@ -245,7 +261,7 @@ test.describe('directories where files belong', () => {
       expect(view.rest.body.status).toBe('active');
       expect(view.detail.body.response).toBeNull();
     }
-    await sleep(SEVERAL_POLLS_MS);
+    await rescansPass(hive);
     expect(countOccurrences(hive.server.output(), `ignoring responses/${name}: not a regular file`)).toBe(1);
 
     await beeWrites(hive, hivePath(hive, 'responses', `${task.task_id}.md`), '# done\n');
@@ -278,8 +294,9 @@ test.describe('directories where files belong', () => {
 
   test('a directory where a claim belongs is no claim', async ({ hive }) => {
     const task = await dispatch(hive, { task_id: 'DIR-CLAIM' });
+    const control = await dispatch(hive, { task_id: 'DIR-CLAIM-CONTROL' });
     await mkdir(hivePath(hive, 'claims', task.task_id));
-    await sleep(300);
+    await claimAndWait(hive, control.task_id);
     const view = await everyView(hive, task.task_id);
     expect(view.rest.body.status).toBe('active');
     expect(view.detail.body.row).toMatchObject({ claimed_by: null });
@@ -341,7 +358,7 @@ test.describe('named pipes where files belong', () => {
         pipes.push(hivePath(hive, 'tasks', 'BEE-001', `20260101T000000000Z-PIPE-GHOST-${task.task_id}.json`));
       }
       execFileSync('mkfifo', pipes);
-      await sleep(SEVERAL_POLLS_MS);
+      await rescansPass(hive);
       for (const task of tasks) {
         const view = await everyView(hive, task.task_id);
         expect(view.rest.body.status).toBe('active');
@@ -363,7 +380,9 @@ test.describe('named pipes where files belong', () => {
       );
       for (const task of tasks) pipes.push(hivePath(hive, 'claims', task.task_id));
       execFileSync('mkfifo', pipes);
-      await sleep(500);
+      // A real claim after the pipes: once it is recorded, the pipes' events were handled too.
+      const control = await dispatch(hive, { task_id: 'CLAIM-PIPE-CONTROL' });
+      await claimAndWait(hive, control.task_id);
       await answersPromptly(hive, tasks[0]!.task_id);
     } finally {
       await releasePipes(pipes);
@@ -378,7 +397,7 @@ test.describe('named pipes where files belong', () => {
       const task = await dispatch(hive, { task_id: 'ROUTING-PIPE' });
       execFileSync('mkfifo', [pipe]);
       // Every re-scan reads the routing file again: 20 passes would hold 20 threads.
-      await sleep(20 * 200 + 500);
+      await rescansPass(hive, 20);
       await answersPromptly(hive, task.task_id);
       const { json } = await get(hive, '/api/trpc/routing.table');
       expect(json.result.data.source).toBe('default');
@@ -412,7 +431,7 @@ test.describe('symlinks pointing outside the root', () => {
       expect(view.rest.body.status).toBe('active');
       expect(view.detail.body.response).toBeNull();
     }
-    await sleep(SEVERAL_POLLS_MS);
+    await rescansPass(hive);
     for (const name of [absolute, relative]) {
       expect(countOccurrences(hive.server.output(), `ignoring responses/${name}: not a regular file`), name).toBe(1);
     }
@@ -434,8 +453,19 @@ test.describe('symlinks pointing outside the root', () => {
       hivePath(hive, 'tasks', 'BEE-001', '20260101T000000000Z-SECRET-TASK.json'),
     );
     const claimed = await dispatch(hive, { task_id: 'LINK-CLAIM' });
+    const control = await dispatch(hive, { task_id: 'LINK-CLAIM-CONTROL' });
     await symlink(hive.sandbox.secretFile, hivePath(hive, 'claims', claimed.task_id));
-    await sleep(300);
+    // The control's claim and its task file's status rewrite come after both symlinks; once
+    // both are recorded, the symlinks' events have been handled too.
+    await claimAndWait(hive, control.task_id);
+    const controlFile = path.join(hive.sandbox.root, control.task_path);
+    const rewritten = { ...JSON.parse(await readFile(controlFile, 'utf8')), status: 'in_progress' };
+    await beeWrites(hive, controlFile, JSON.stringify(rewritten));
+    await eventually(
+      async () => (await everyView(hive, control.task_id)).detail.body.row?.status === 'in_progress',
+      5_000,
+      'the control status rewrite to be recorded',
+    );
 
     const view = await everyView(hive, 'SECRET-TASK');
     expect(view.rest).toEqual({ status: 404, body: { status: 'not_found', task_id: 'SECRET-TASK' } });
@@ -476,7 +506,9 @@ test.describe('symlinks pointing outside the root', () => {
       headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) },
       body: text,
     });
-    expectCleanJson(reply, 'dispatch into a symlinked bot folder');
+    const json = expectCleanJson(reply, 'dispatch into a symlinked bot folder');
+    expect(reply.status).toBe(409);
+    expect(json.error.message).toMatch(/tasks\/BEE-ESCAPE is a symlink/);
     expect(await readdir(inbox), 'files written outside the root').toEqual([]);
   });
 
@@ -487,7 +519,12 @@ test.describe('symlinks pointing outside the root', () => {
     const task = await dispatch(hive, { bot_id: 'BEE-ARCHIVE', task_id: 'ARCHIVE-ESCAPE' });
     await beeWrites(hive, hivePath(hive, 'responses', `${task.task_id}.md`), '# done\n');
     await eventually(async () => (await get(hive, `/api/tasks/status/${task.task_id}`)).json.status === 'completed');
-    await sleep(300);
+    // Archiving follows the completion: wait until it has been tried (and refused).
+    await eventually(
+      () => hive.server.output().includes(`could not archive ${task.task_id}`),
+      5_000,
+      'the archive move to be tried',
+    );
     expect(await readdir(archive), 'files written outside the root').toEqual([]);
   });
 });
@@ -500,7 +537,7 @@ test.describe('responses of many megabytes', () => {
     ['four-byte emoji', '😀'],
     ['letters with combining marks', 'e\u0301'],
   ] as const) {
-    test(`a 50 MB response of ${what}: the preview is exactly its first 1000 characters, and memory stays flat`, async ({
+    test(`a 50 MB response of ${what}: the preview is exactly its first 1000 characters, and only that much is read`, async ({
       hive,
     }) => {
       const task = await dispatch(hive, { task_id: `HUGE-${what.replace(/\W+/g, '-')}` });
@@ -521,7 +558,7 @@ test.describe('responses of many megabytes', () => {
         return json;
       };
       await eventually(async () => (await read()).status === 'completed', 10_000, 'the response to count');
-      const before = await rssMiB(hive.server.child.pid!);
+      const before = await bytesReadBy(hive.server.child.pid!);
       for (let i = 0; i < 20; i++) {
         const json = await read();
         expect(Array.from(json.content as string)).toHaveLength(1000);
@@ -529,8 +566,9 @@ test.describe('responses of many megabytes', () => {
       }
       const detail = await get(hive, `/api/trpc/tasks.detail${trpcInput({ task_id: task.task_id })}`);
       expect(detail.json.result.data.response.content).toBe(expected);
-      const after = await rssMiB(hive.server.child.pid!);
-      expect(after - before, `RSS ${before.toFixed(0)} → ${after.toFixed(0)} MiB`).toBeLessThan(60);
+      // 21 previews: a few KB each plus the requests. One read of the whole file would be 50 MB.
+      const bytes = (await bytesReadBy(hive.server.child.pid!)) - before;
+      expect(bytes, `bytes the server read for 21 previews of a 50 MB file`).toBeLessThan(5 * 1000 * 1000);
     });
   }
 });

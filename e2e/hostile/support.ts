@@ -7,7 +7,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect, test as base } from '../support/fixtures';
 import { startServer, type ServerProcess } from '../../scripts/lib/server-process';
-import { rssKiB } from '../support/process-stats';
 
 /**
  * `dir/` holds the hive's root and a neighbour the server has no business touching:
@@ -376,10 +375,28 @@ export async function sha256(file: string): Promise<string> {
 }
 
 /** Resident memory of a process in MiB, from /proc/<pid>/status. */
-export async function rssMiB(pid: number): Promise<number> {
-  const kib = rssKiB(pid);
-  if (kib === null) throw new Error(`no VmRSS for process ${pid}`);
-  return kib / 1024;
+/**
+ * Bytes a process has read with read(2)/pread(2) so far (`rchar` in /proc/{pid}/io): from
+ * files and sockets alike, whether or not they came from the page cache. Unlike memory, it
+ * does not depend on when the garbage collector runs.
+ */
+export async function bytesReadBy(pid: number): Promise<number> {
+  const rchar = /^rchar:\s+(\d+)$/m.exec(await readFile(`/proc/${pid}/io`, 'utf8'))?.[1];
+  if (rchar === undefined) throw new Error(`no rchar for process ${pid}`);
+  return Number(rchar);
+}
+
+/**
+ * Resolves once the server has finished `count` more fallback re-scans of the hive: after
+ * that, whatever a re-scan could have noticed (and logged) has been noticed.
+ */
+export async function rescansPass(hive: HostileHive, count = 3): Promise<void> {
+  const rescans = async () => {
+    const reply = await send(hive.server, { path: '/api/health' });
+    return (JSON.parse(reply.text) as { rescans: number }).rescans;
+  };
+  const target = (await rescans()) + count;
+  await eventually(async () => (await rescans()) >= target, 15_000, `${count} more re-scans`);
 }
 
 export function countOccurrences(haystack: string, needle: string): number {

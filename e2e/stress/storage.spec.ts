@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startServer, type ServerProcess } from '../../scripts/lib/server-process';
 import { expect, test } from '../support/fixtures';
-import { readLedger } from '../support/ledger';
+import { dropCompletionGuard, readLedger } from '../support/ledger';
 import { getJson, mountSmallDisk, scanHive, taskFilesOf, tryDispatch, type SmallDisk } from './stress-kit';
 
 // The ledger (SQLite, WAL) lives on the same 2 MiB tmpfs as the task files: it is not
@@ -122,6 +122,8 @@ test('a response noticed while the ledger cannot record it is recorded once spac
   await withSmallDisk({ HIVE_POLL_MS: '300' }, async (disk, server) => {
     const root = disk.dir;
     const hive = path.join(root, '.deia', 'hive');
+    // "Exactly once" must come from the server's own check, not the ledger's unique index.
+    dropCompletionGuard(root);
     expect((await tryDispatch(server.url, task('ANSWERED-WHILE-FULL'))).status).toBe(200);
     // The bee wrote its answer in tmp/ before the disk filled; publishing it (a rename) needs no space.
     writeFileSync(path.join(hive, 'tmp', 'answer.part'), 'answered on a full disk');

@@ -61,7 +61,12 @@ export async function readBodyText(req: Request, limitBytes: number): Promise<st
     }
     chunks.push(chunk.value);
   }
-  return new TextDecoder('utf-8', { fatal: false }).decode(Buffer.concat(chunks));
+  try {
+    // JSON is UTF-8 (RFC 8259): bytes that are not are refused, never silently replaced.
+    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+  } catch {
+    throw new HiveError('BAD_JSON', 'The body is not valid UTF-8; send JSON encoded as UTF-8.');
+  }
 }
 
 export async function readJsonBody(req: Request, limitBytes: number): Promise<unknown> {
