@@ -20,7 +20,10 @@ const nextConfig = {
     return [
       { source: '/:path*', headers: securityHeaders },
       // JSON is never a document: nothing in it may load or run.
-      { source: '/api/:path*', headers: [{ key: 'Content-Security-Policy', value: "default-src 'none'; frame-ancestors 'none'" }] },
+      {
+        source: '/api/:path*',
+        headers: [{ key: 'Content-Security-Policy', value: "default-src 'none'; frame-ancestors 'none'" }],
+      },
     ];
   },
 };
