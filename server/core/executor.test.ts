@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RunTaskInputSchema, type RunTaskRequest } from '../contracts/task';
 import { openTempHive, eventually } from '../testing/temp-hive';
 import { HiveError } from './errors';
-import { Hive } from './hive';
+import type { Hive } from './hive';
 
 type TempHive = Awaited<ReturnType<typeof openTempHive>>;
 

@@ -32,7 +32,7 @@ describe('tasks.run and tasks.status', () => {
   });
 
   it('refuses bad input with BAD_REQUEST naming each field', async () => {
-    const err = await caller.tasks.run({ ...hello, title: '', timeout_seconds: 0 } as never).catch((e: unknown) => e);
+    const err = await caller.tasks.run({ ...hello, title: '', timeout_seconds: 0 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TRPCError);
     expect((err as TRPCError).code).toBe('BAD_REQUEST');
   });
