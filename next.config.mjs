@@ -16,7 +16,7 @@ const nextConfig = {
   // SSE (the live stream) must reach the browser as written, not held back by gzip buffering.
   compress: false,
   serverExternalPackages: ['better-sqlite3'],
-  async headers() {
+  headers() {
     return [
       { source: '/:path*', headers: securityHeaders },
       // JSON is never a document: nothing in it may load or run.

@@ -84,7 +84,7 @@ async function main(): Promise<void> {
       `${JSON.stringify({ ...previous, list_100k: { tasks: TASKS, results } }, null, 2)}\n`,
     );
   } finally {
-    await hive.close();
+    hive.close();
     await rm(root, { recursive: true, force: true });
   }
 }

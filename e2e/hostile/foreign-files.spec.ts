@@ -521,7 +521,7 @@ test.describe('responses of many megabytes', () => {
         return json;
       };
       await eventually(async () => (await read()).status === 'completed', 10_000, 'the response to count');
-      const before = await rssMiB(hive.server.child.pid!);
+      const before = rssMiB(hive.server.child.pid!);
       for (let i = 0; i < 20; i++) {
         const json = await read();
         expect(Array.from(json.content as string)).toHaveLength(1000);
@@ -529,7 +529,7 @@ test.describe('responses of many megabytes', () => {
       }
       const detail = await get(hive, `/api/trpc/tasks.detail${trpcInput({ task_id: task.task_id })}`);
       expect(detail.json.result.data.response.content).toBe(expected);
-      const after = await rssMiB(hive.server.child.pid!);
+      const after = rssMiB(hive.server.child.pid!);
       expect(after - before, `RSS ${before.toFixed(0)} → ${after.toFixed(0)} MiB`).toBeLessThan(60);
     });
   }

@@ -332,7 +332,7 @@ export async function sha256(file: string): Promise<string> {
 }
 
 /** Resident memory of a process in MiB, from /proc/<pid>/status. */
-export async function rssMiB(pid: number): Promise<number> {
+export function rssMiB(pid: number): number {
   const kib = rssKiB(pid);
   if (kib === null) throw new Error(`no VmRSS for process ${pid}`);
   return kib / 1024;

@@ -210,7 +210,7 @@ describe('start-up', () => {
     const first = await openTempHive();
     await first.executor.execute(task({ task_id: 'TASK-A' }));
     await first.executor.execute(task({ task_id: 'TASK-B' }));
-    await first.close();
+    first.close();
 
     await writeFile(path.join(first.paths.responses, 'RESPONSE-TASK-A.md'), 'answered while down');
     await writeFile(path.join(first.paths.tasks, 'BEE-001', 'not-a-task.json'), 'garbage');
@@ -226,14 +226,14 @@ describe('start-up', () => {
         content: 'answered while down',
       });
       expect(await second.executor.status('TASK-B')).toMatchObject({ status: 'active' });
-      await second.close();
+      second.close();
 
       const third = await openTempHive({ root: first.paths.root });
       await new Promise((r) => setTimeout(r, 50));
       expect(third.ledger.forTask('TASK-A').filter((e) => e.event_type === 'task_completed')).toHaveLength(1);
       await third.cleanup();
     } finally {
-      await second.close();
+      second.close();
     }
   });
 });
@@ -242,7 +242,7 @@ describe('after a crash', () => {
   it('records task files the ledger never heard of, and finishes an interrupted archive move', async () => {
     const first = await openTempHive();
     await first.executor.execute(task({ task_id: 'TASK-DONE' }));
-    await first.close();
+    first.close();
     const { hivePaths } = await import('./hive-paths');
     const { writeTask } = await import('./task-files');
     const paths = hivePaths(first.paths.root);

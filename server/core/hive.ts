@@ -48,7 +48,7 @@ export class Hive {
   readonly routing: RoutingTableStore;
   readonly waiters: Waiters<CompletedResponse>;
   readonly executor: Executor;
-  private stopWatching: (() => Promise<void>) | null = null;
+  private stopWatching: (() => void) | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
   private closed = false;
   /** Completions noticed while the ledger could not record them (e.g. a full disk). */
@@ -96,15 +96,15 @@ export class Hive {
   async shutdown(graceMs = 5000): Promise<void> {
     this.waiters.closeAll();
     await this.executor.settled(graceMs);
-    await this.close();
+    this.close();
   }
 
-  async close(): Promise<void> {
+  close(): void {
     if (this.closed) return;
     this.closed = true;
     this.waiters.closeAll();
     if (this.pollTimer) clearInterval(this.pollTimer);
-    await this.stopWatching?.();
+    this.stopWatching?.();
     this.ledger.close();
   }
 

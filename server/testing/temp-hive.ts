@@ -13,7 +13,7 @@ export async function openTempHive(options: Partial<HiveOptions> = {}): Promise<
   const hive = await Hive.open({ pollMs: 60_000, ...options, root });
   return Object.assign(hive, {
     async cleanup() {
-      await hive.close();
+      hive.close();
       await rm(root, { recursive: true, force: true });
     },
   });
