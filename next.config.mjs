@@ -16,11 +16,14 @@ const nextConfig = {
   // SSE (the live stream) must reach the browser as written, not held back by gzip buffering.
   compress: false,
   serverExternalPackages: ['better-sqlite3'],
-  async headers() {
+  headers() {
     return [
       { source: '/:path*', headers: securityHeaders },
       // JSON is never a document: nothing in it may load or run.
-      { source: '/api/:path*', headers: [{ key: 'Content-Security-Policy', value: "default-src 'none'; frame-ancestors 'none'" }] },
+      {
+        source: '/api/:path*',
+        headers: [{ key: 'Content-Security-Policy', value: "default-src 'none'; frame-ancestors 'none'" }],
+      },
     ];
   },
 };

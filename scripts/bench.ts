@@ -51,7 +51,7 @@ function externalTarget(): Target | null {
       'BENCH_URL needs BENCH_HIVE_ROOT (the HIVE_ROOT of that server) to write responses and check files.',
     );
   if (new URL(url).hostname !== '127.0.0.1') throw new Error(`BENCH_URL must point at 127.0.0.1, got ${url}`);
-  return { url: url.replace(/\/+$/, ''), root: path.resolve(root), external: true, stop: async () => '' };
+  return { url: url.replace(/\/+$/, ''), root: path.resolve(root), external: true, stop: () => Promise.resolve('') };
 }
 
 async function openTarget(): Promise<Target> {

@@ -59,27 +59,24 @@ export function LiveProvider({ children, initialEventId }: { children: ReactNode
   useEffect(() => () => void (timer.current && clearTimeout(timer.current)), []);
 
   const lastSeen = useRef(String(initialEventId));
-  const [resumeFrom, setResumeFrom] = useState(lastSeen.current);
+  const [resumeFrom, setResumeFrom] = useState(String(initialEventId));
   const [attempt, setAttempt] = useState(0);
 
-  const subscription = useSubscription(
-    trpc.hive.live.subscriptionOptions(
-      { lastEventId: resumeFrom },
-      {
-        onStarted: () => {
-          setEverLive(true);
-          setAttempt(0);
-          // Whatever changed while we were (re)connecting is refetched once.
-          schedule();
-        },
-        onData: (tracked) => {
-          lastSeen.current = tracked.id;
-          pending.current.push(tracked.data);
-          schedule();
-        },
-      },
-    ),
-  );
+  // The callbacks write refs, so they go to the hook itself, which runs them from the stream and never while rendering.
+  const subscription = useSubscription({
+    ...trpc.hive.live.subscriptionOptions({ lastEventId: resumeFrom }),
+    onStarted: () => {
+      setEverLive(true);
+      setAttempt(0);
+      // Whatever changed while we were (re)connecting is refetched once.
+      schedule();
+    },
+    onData: (tracked) => {
+      lastSeen.current = tracked.id;
+      pending.current.push(tracked.data);
+      schedule();
+    },
+  });
 
   const { status, reset } = subscription;
   // The stream ended (the server stopped) or failed: resubscribe from the last id, backing off.

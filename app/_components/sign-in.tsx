@@ -1,19 +1,20 @@
 'use client';
 /** Asks once for the API token (when the server has one) and trades it for a session cookie. */
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
+import { useHydrated } from './use-hydrated';
 
 export function SignIn() {
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
   // Until React owns the form, a click would submit it natively and put the token in the URL.
-  const [hydrated, setHydrated] = useState(false);
-  useEffect(() => setHydrated(true), []);
+  const hydrated = useHydrated();
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     setPending(true);
     setError(null);
-    const token = String(new FormData(event.currentTarget).get('token') ?? '');
+    const entry = new FormData(event.currentTarget).get('token');
+    const token = typeof entry === 'string' ? entry : '';
     const res = await fetch('/api/session', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -30,7 +31,8 @@ export function SignIn() {
       <section className="panel" aria-labelledby="sign-in-heading">
         <h1 id="sign-in-heading">Hive Control</h1>
         <p>This server is protected by an API token (the HIVE_API_TOKEN it was started with).</p>
-        <form onSubmit={onSubmit}>
+        {/* onSubmit never rejects: the fetch and the body read each catch their own failure. */}
+        <form onSubmit={(event) => void onSubmit(event)}>
           <label htmlFor="token">API token</label>
           <input id="token" name="token" type="password" autoComplete="current-password" required autoFocus />
           {error && (

@@ -2,16 +2,20 @@
 /** The submit form: validated in the browser by the same zod schema the server uses, field errors inline. */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
-import { useEffect, useId, useState, type FormEvent } from 'react';
+import { useId, useState, type FormEvent } from 'react';
 import { fieldErrors } from '@/server/contracts/issues';
 import { RunTaskInputSchema, type DispatchResult } from '@/server/contracts/task';
 import { useTRPC } from '../_trpc/client';
+import { useHydrated } from './use-hydrated';
 
 type Fields = Record<string, string[]>;
 
 function readForm(form: HTMLFormElement) {
   const data = new FormData(form);
-  const text = (key: string) => String(data.get(key) ?? '');
+  const text = (key: string) => {
+    const value = data.get(key);
+    return typeof value === 'string' ? value : '';
+  };
   const kb = text('kb_entities')
     .split(',')
     .map((s) => s.trim())
@@ -37,8 +41,7 @@ export function SubmitTask() {
   const [last, setLast] = useState<DispatchResult | null>(null);
   const id = useId();
   // Until React owns the form, a click would submit it natively (a page reload, nothing sent).
-  const [hydrated, setHydrated] = useState(false);
-  useEffect(() => setHydrated(true), []);
+  const hydrated = useHydrated();
 
   const run = useMutation(
     trpc.tasks.run.mutationOptions({

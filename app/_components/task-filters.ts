@@ -18,7 +18,7 @@ export function filtersFromParams(
 
 export function paramsFromFilters(filters: TaskFilters): string {
   const params = new URLSearchParams();
-  for (const key of TASK_FILTER_KEYS) if (filters[key]) params.set(key, filters[key]!);
+  for (const key of TASK_FILTER_KEYS) if (filters[key]) params.set(key, filters[key]);
   const query = params.toString();
   return query ? `?${query}` : '';
 }

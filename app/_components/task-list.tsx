@@ -3,7 +3,7 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
-import { useEffect, useId, useState, type FormEvent } from 'react';
+import { useId, useState, type FormEvent } from 'react';
 import type { TaskFilters } from '@/server/contracts/task-list';
 import { useTRPC } from '../_trpc/client';
 import { Age } from './age';
@@ -19,8 +19,7 @@ export function TaskList({ lanes, providers }: { lanes: string[]; providers: str
   const searchParams = useSearchParams();
   const filters = filtersFromParams(searchParams);
   const id = useId();
-  const [search, setSearch] = useState(filters.search ?? '');
-  useEffect(() => setSearch(filters.search ?? ''), [filters.search]);
+  const [search, setSearch] = useDraft(filters.search ?? '');
 
   const list = useInfiniteQuery(
     trpc.tasks.list.infiniteQueryOptions(listInput(filters), { getNextPageParam: nextPage }),
@@ -163,8 +162,7 @@ function FilterSelect(props: { label: string; value?: string; options: string[];
 
 function FilterText(props: { label: string; value?: string; onChange: (value: string) => void }) {
   const id = useId();
-  const [value, setValue] = useState(props.value ?? '');
-  useEffect(() => setValue(props.value ?? ''), [props.value]);
+  const [value, setValue] = useDraft(props.value ?? '');
   return (
     <span className="filter">
       <label htmlFor={id}>{props.label}</label>
@@ -179,4 +177,16 @@ function FilterText(props: { label: string; value?: string; onChange: (value: st
       />
     </span>
   );
+}
+
+/** A text box's draft of `value`: edits stay local until applied, and a new `value` (the URL changed) replaces them. */
+function useDraft(value: string): [string, (draft: string) => void] {
+  const [draft, setDraft] = useState(value);
+  const [shown, setShown] = useState(value);
+  // Adjusted while rendering rather than in an effect, so the box never paints a stale draft first.
+  if (value !== shown) {
+    setShown(value);
+    setDraft(value);
+  }
+  return [draft, setDraft];
 }

@@ -77,8 +77,8 @@ test('refuses to listen beyond loopback without a token, and says why', async ()
     },
   );
   let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   expect(code).toBe(78);
   expect(output).toMatch(/Refusing to listen on 0\.0\.0\.0 without HIVE_API_TOKEN/);

@@ -28,8 +28,8 @@ function start(args: string[], url: string): Running {
   let err = '';
   const listeners = new Set<() => void>();
   const changed = () => listeners.forEach((l) => l());
-  child.stdout!.on('data', (d: Buffer) => ((out += d.toString()), changed()));
-  child.stderr!.on('data', (d: Buffer) => ((err += d.toString()), changed()));
+  child.stdout.on('data', (d: Buffer) => ((out += d.toString()), changed()));
+  child.stderr.on('data', (d: Buffer) => ((err += d.toString()), changed()));
   const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
     child.once('close', (code) => resolve({ code, stdout: out, stderr: err })),
   );
@@ -260,6 +260,6 @@ test('help on every command documents the exit codes', async ({ server }) => {
     expect(stdout).toContain('4    timeout');
     expect(stdout).toContain('5    server unreachable');
   }
-  expect(results[1]!.stdout).toContain('--timeout S');
-  expect(results[2]!.stdout).toContain('--search WORDS');
+  expect(results[1].stdout).toContain('--timeout S');
+  expect(results[2].stdout).toContain('--search WORDS');
 });

@@ -184,7 +184,7 @@ export function sendBytes(
       try {
         resolve(parseRawReply(Buffer.concat(chunks)));
       } catch (err) {
-        reject(err as Error);
+        reject(err instanceof Error ? err : new Error(String(err)));
       }
     });
     // A reset after the reply (e.g. 431 while we were still writing) still leaves the reply readable.

@@ -12,7 +12,15 @@ export interface AcceptedTask {
 }
 
 const TASK_FILE = /^\d{8}T\d{9}Z-(.+)\.json$/;
-const DEIA_ENTRIES = new Set(['hive', 'ledger.db', 'ledger.db-wal', 'ledger.db-shm', 'ledger.db-journal', 'server.lock', 'server.json']);
+const DEIA_ENTRIES = new Set([
+  'hive',
+  'ledger.db',
+  'ledger.db-wal',
+  'ledger.db-shm',
+  'ledger.db-journal',
+  'server.lock',
+  'server.json',
+]);
 const HIVE_DIRS = ['archive', 'claims', 'responses', 'tasks', 'tmp'];
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

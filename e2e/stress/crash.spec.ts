@@ -49,7 +49,7 @@ async function stormThenKill(
       );
       if (reply.status === 200 && typeof reply.body.task_id === 'string') {
         storm.acked++;
-        onAck(reply.body.task_id as string, reply.body.task_path as string);
+        onAck(reply.body.task_id, reply.body.task_path as string);
       } else if (reply.status === 0 || reply.status === 200) storm.networkErrors++;
       else storm.otherStatuses.push(reply.status);
     }

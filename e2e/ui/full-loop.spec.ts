@@ -15,8 +15,8 @@ test('tasks from the dashboard and the CLI are answered by the bee with no one e
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  up.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  up.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  up.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  up.stderr.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number | null>((resolve) => up.once('exit', (code) => resolve(code)));
   try {
     await expect.poll(() => output, { timeout: 30_000 }).toContain('watching .deia/hive/tasks/BEE-001');

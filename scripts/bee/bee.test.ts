@@ -130,7 +130,7 @@ describe('the reference bee', () => {
   it('does not redo answered work after a restart, and resumes its own unfinished claim', async () => {
     await dispatchFiles(2);
     const calls: string[] = [];
-    const counting: Handler = async (t) => {
+    const counting: Handler = (t) => {
       calls.push(t.task_id);
       return { ok: true, markdown: `done ${t.task_id}` };
     };

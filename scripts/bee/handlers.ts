@@ -7,7 +7,8 @@ import { spawn } from 'node:child_process';
 import type { TaskFile } from '../../server/contracts/task';
 
 export type HandlerResult = { ok: true; markdown: string } | { ok: false; markdown: string; reason: string };
-export type Handler = (task: TaskFile) => Promise<HandlerResult>;
+/** A handler may answer at once (the built-in one) or later (a command). */
+export type Handler = (task: TaskFile) => HandlerResult | Promise<HandlerResult>;
 
 const PLANS: Record<string, string[]> = {
   code: [
@@ -25,7 +26,7 @@ const PLANS: Record<string, string[]> = {
 };
 
 export function builtinHandler(botId: string): Handler {
-  return async (task) => {
+  return (task) => {
     const plan = PLANS[task.intent.toLowerCase()] ?? ['Clarify what is asked', 'Do the work', 'Report the result'];
     const routing = task.routing ? ` (rule \`${task.routing.rule}\` of the ${task.routing.source} table)` : '';
     const markdown = [

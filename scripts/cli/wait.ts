@@ -46,26 +46,29 @@ export async function waitForResponse(client: HiveClient, options: WaitOptions):
   });
 
   const stopServerWait = new AbortController();
-  let serverWait: Promise<void> | null = null;
-  let serverOutcome: RouterOutputs['tasks']['wait'] | null = null;
-  let failure: CliError | null = null;
+  /** The server's wait: in progress, its outcome, or why it failed. */
+  const server: {
+    waiting: Promise<void> | null;
+    outcome: RouterOutputs['tasks']['wait'] | null;
+    failure: CliError | null;
+  } = { waiting: null, outcome: null, failure: null };
   const askServerToWait = () => {
     const seconds = Math.ceil((deadline - Date.now()) / 1000);
-    if (serverWait || serverOutcome || seconds < 1) return;
-    serverWait = client.tasks.wait
+    if (server.waiting || server.outcome || seconds < 1) return;
+    server.waiting = client.tasks.wait
       .mutate({ task_id: taskId, timeout_seconds: Math.min(seconds, 3600) }, { signal: stopServerWait.signal })
       .then(
         (outcome) => {
-          serverOutcome = outcome;
+          server.outcome = outcome;
         },
         (err: unknown) => {
           const error = toCliError(err, options.url);
           // Cut off by a server restart: asked again once it answers.
-          if (error.exitCode !== EXIT.unreachable && !stopServerWait.signal.aborted) failure = error;
+          if (error.exitCode !== EXIT.unreachable && !stopServerWait.signal.aborted) server.failure = error;
         },
       )
       .finally(() => {
-        serverWait = null;
+        server.waiting = null;
         poke();
       });
   };
@@ -74,8 +77,8 @@ export async function waitForResponse(client: HiveClient, options: WaitOptions):
   let unreachable: CliError | null = null;
   try {
     for (;;) {
-      if (failure) throw failure;
-      const outcome = serverOutcome as RouterOutputs['tasks']['wait'] | null;
+      if (server.failure) throw server.failure;
+      const outcome = server.outcome;
       if (outcome?.status === 'completed') {
         return { kind: 'completed', response: outcome, elapsedMs: Date.now() - startedAt };
       }
@@ -98,7 +101,7 @@ export async function waitForResponse(client: HiveClient, options: WaitOptions):
       const now = Date.now();
       options.onProgress({ status: lastStatus, elapsedMs: now - startedAt, problem: unreachable?.message ?? null });
       if (signal?.aborted) return { kind: 'interrupted', lastStatus, elapsedMs: now - startedAt };
-      if (now >= deadline && (unreachable || !serverWait || now >= deadline + SERVER_GRACE_MS)) {
+      if (now >= deadline && (unreachable || !server.waiting || now >= deadline + SERVER_GRACE_MS)) {
         if (unreachable) throw unreachable;
         return { kind: 'timeout', lastStatus, elapsedMs: now - startedAt };
       }

@@ -54,8 +54,8 @@ export async function startServer(options: StartOptions = {}): Promise<ServerPro
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', UV_THREADPOOL_SIZE: '16', HIVE_ROOT: root, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (log += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (log += d.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 
   const server: ServerProcess = {

@@ -1,5 +1,5 @@
 /** Zod issues in words a person can act on, and keyed by field for forms. */
-import { z } from 'zod';
+import type { z } from 'zod';
 
 export function describeIssues(error: z.ZodError): string {
   return error.issues

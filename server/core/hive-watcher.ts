@@ -21,7 +21,7 @@ export interface HiveWatchHandlers {
   error(err: unknown): void;
 }
 
-export async function watchHive(paths: HivePaths, on: HiveWatchHandlers): Promise<() => Promise<void>> {
+export async function watchHive(paths: HivePaths, on: HiveWatchHandlers): Promise<() => void> {
   const watchers = new Map<string, FSWatcher>();
 
   const watchDir = (dir: string, onName: (name: string | null) => void) => {
@@ -59,13 +59,13 @@ export async function watchHive(paths: HivePaths, on: HiveWatchHandlers): Promis
     for (const entry of await readdir(base).catch(() => [])) await follow(entry, false);
   };
 
-  watchDir(paths.responses, on.responseTouched);
+  watchDir(paths.responses, (name) => on.responseTouched(name));
   watchDir(paths.claims, (name) => name && on.claimTouched(name));
   watchDir(paths.deia, (name) => name === path.basename(paths.routingFile) && on.routingFileTouched());
   await watchBotFolders('tasks');
   await watchBotFolders('archive');
 
-  return async () => {
+  return () => {
     for (const watcher of watchers.values()) watcher.close();
     watchers.clear();
   };

@@ -56,7 +56,7 @@ export class Hive {
   readonly executor: Executor;
   private readonly settling: FileSettling;
   private readonly claimSettling: FileSettling;
-  private stopWatching: (() => Promise<void>) | null = null;
+  private stopWatching: (() => void) | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
   private rescans = 0;
   private closed = false;
@@ -142,7 +142,7 @@ export class Hive {
     if (this.pollTimer) clearInterval(this.pollTimer);
     this.settling.close();
     this.claimSettling.close();
-    await this.stopWatching?.();
+    this.stopWatching?.();
     // What is being recorded (a completion and its archive move) finishes before the ledger closes.
     await this.perTask.stop();
     this.ledger.close();

@@ -89,13 +89,15 @@ describe('Ledger', () => {
     const inspect = new Database(file, { readonly: true });
     try {
       expect(inspect.prepare("SELECT name FROM sqlite_master WHERE name = 'events_by_task'").all()).toEqual([]);
-      expect(inspect.prepare("SELECT version FROM schema_versions WHERE part = 'ledger'").get()).toEqual({ version: 1 });
+      expect(inspect.prepare("SELECT version FROM schema_versions WHERE part = 'ledger'").get()).toEqual({
+        version: 1,
+      });
     } finally {
       inspect.close();
     }
   });
 
-  it('refuses a ledger.db written by a newer server, saying so', async () => {
+  it('refuses a ledger.db written by a newer server, saying so', () => {
     ledger.close();
     const db = new Database(file);
     db.prepare("UPDATE schema_versions SET version = 99 WHERE part = 'ledger'").run();

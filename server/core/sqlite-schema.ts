@@ -8,8 +8,7 @@ import type Database from 'better-sqlite3';
 export function migrate(db: Database.Database, part: string, steps: readonly string[]): void {
   db.exec('CREATE TABLE IF NOT EXISTS schema_versions (part TEXT PRIMARY KEY, version INTEGER NOT NULL)');
   const row = db.prepare('SELECT version FROM schema_versions WHERE part = ?').get(part) as
-    | { version: number }
-    | undefined;
+    { version: number } | undefined;
   const from = row?.version ?? 0;
   if (from > steps.length) {
     throw new Error(

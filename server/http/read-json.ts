@@ -14,7 +14,7 @@ function declaredLength(req: Request): number {
 
 /** Reads and drops what is left of a body, at most `budget` bytes; a client that hangs up just ends it. */
 async function drain(reader: ReadableStreamDefaultReader<Uint8Array>, budget: number): Promise<void> {
-  for (let left = budget; left > 0; ) {
+  for (let left = budget; left > 0;) {
     const chunk = await reader.read().catch(() => ({ done: true as const, value: undefined }));
     if (chunk.done) return;
     left -= chunk.value.byteLength;

@@ -28,7 +28,7 @@ export function errorResponse(err: unknown): Response {
  * turns anything thrown into the error envelope.
  */
 export function apiRoute<Ctx>(
-  handler: (req: Request, ctx: Ctx) => Promise<Response>,
+  handler: (req: Request, ctx: Ctx) => Response | Promise<Response>,
   options: { public?: boolean } = {},
 ) {
   return async (req: Request, ctx: Ctx): Promise<Response> => {

@@ -133,7 +133,7 @@ describe('tasks.list', () => {
   it('shows statuses bees write and completion', async () => {
     const { task_path } = (await caller.tasks.detail({ task_id: 'TASK-A1' })).row!;
     const file = path.join(hive.paths.root, task_path);
-    const task = JSON.parse(await (await import('node:fs/promises')).readFile(file, 'utf8'));
+    const task = JSON.parse(await (await import('node:fs/promises')).readFile(file, 'utf8')) as Record<string, unknown>;
     await writeFile(`${file}.tmp`, JSON.stringify({ ...task, status: 'in_progress' }));
     await rename(`${file}.tmp`, file);
     await eventually(async () => (await caller.tasks.list({ status: 'in_progress' })).items.length === 1);
@@ -209,7 +209,7 @@ describe('a bee that gives up', () => {
     const { task_path } = (await caller.tasks.detail({ task_id: 'TASK-GIVEUP' })).row!;
     const file = path.join(hive.paths.root, task_path);
     await writeFile(path.join(hive.paths.claims, 'TASK-GIVEUP'), JSON.stringify({ bot_id: 'BEE-001' }), { flag: 'wx' });
-    const task = JSON.parse(await readFile(file, 'utf8'));
+    const task = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
     await writeFile(`${file}.tmp`, JSON.stringify({ ...task, status: 'blocked' }));
     await rename(`${file}.tmp`, file);
     await respond('BEE-001-RESPONSE-TASK-GIVEUP.md', '# Task TASK-GIVEUP failed');

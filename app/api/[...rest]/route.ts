@@ -3,7 +3,7 @@ import { HiveError } from '@/server/core/errors';
 import { apiRoute } from '@/server/http/respond';
 
 const notFound = apiRoute(
-  async (req: Request) => {
+  (req: Request) => {
     const path = new URL(req.url).pathname;
     throw new HiveError(
       'NOT_FOUND',

@@ -29,7 +29,7 @@ export const POST = apiRoute(
 );
 
 export const DELETE = apiRoute(
-  async () =>
+  () =>
     new Response(null, {
       status: 204,
       headers: { 'set-cookie': `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0` },

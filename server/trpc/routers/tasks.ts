@@ -14,9 +14,7 @@ export const tasksRouter = createTRPCRouter({
 
   wait: publicProcedure
     .input(WaitInputSchema)
-    .mutation(({ ctx, input, signal }) =>
-      ctx.hive.executor.wait(input.task_id, input.timeout_seconds * 1000, signal),
-    ),
+    .mutation(({ ctx, input, signal }) => ctx.hive.executor.wait(input.task_id, input.timeout_seconds * 1000, signal)),
   status: publicProcedure.input(StatusInputSchema).query(({ ctx, input }) => ctx.hive.executor.status(input.task_id)),
 
   list: publicProcedure.input(TaskListInputSchema).query(({ ctx, input }) => ctx.hive.view.list(input)),
