@@ -110,7 +110,11 @@ describe('tasks.list', () => {
 
     await respond('TASK-A1.md', 'done');
     await eventually(async () => (await caller.tasks.list({ status: 'completed' })).items.length === 1);
-    const timeline = await caller.tasks.timeline({ task_id: 'TASK-A1' });
+    // Archiving follows the completion; wait for it rather than race it.
+    const timeline = await eventually(async () => {
+      const t = await caller.tasks.timeline({ task_id: 'TASK-A1' });
+      return t.events.some((e) => e.event_type === 'task_archived') ? t : null;
+    });
     expect(timeline.events.map((e) => e.event_type)).toEqual([
       'task_execution_started',
       'task_routed',
