@@ -48,6 +48,11 @@ export class Hive {
   readonly routing: RoutingTableStore;
   readonly waiters: Waiters<CompletedResponse>;
   readonly executor: Executor;
+  /**
+   * Settles once start-up has recorded the claims and status rewrites bees made while the
+   * server was down. It runs in the background: the hive serves requests meanwhile.
+   */
+  reconciled: Promise<void> = Promise.resolve();
   private stopWatching: (() => Promise<void>) | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
   private closed = false;
@@ -126,7 +131,7 @@ export class Hive {
     if (swept) log.info(`removed ${swept} scratch files left in tmp/ by a server that died mid-write`);
     await this.recordUnrecordedTasks();
     await this.rescanResponses('startup');
-    void this.reconcileBeeState();
+    this.reconciled = this.reconcileBeeState();
     this.pollTimer = setInterval(() => {
       void this.rescanResponses('poll');
       void this.reloadRouting();
