@@ -12,7 +12,8 @@ export interface Claim {
 
 /**
  * Reads a claim without following symlinks. Bees write either JSON with `bot_id` or a
- * line starting with the bot id; anything else counts as a claim by "unknown".
+ * line starting with the bot id; anything else counts as a claim by "unknown". An empty
+ * file is a claim whose content is still being written: null until it lands.
  */
 export async function readClaim(claimsDir: string, taskId: string): Promise<Claim | null> {
   if (!TaskIdSchema.safeParse(taskId).success) return null;
@@ -34,6 +35,7 @@ export async function readClaim(claimsDir: string, taskId: string): Promise<Clai
   } catch {
     return null;
   }
+  if (text.trim() === '') return null;
   try {
     const json: unknown = JSON.parse(text);
     if (typeof json === 'object' && json !== null && !Array.isArray(json)) {

@@ -1,5 +1,5 @@
 /** The hive's own reactions: a routing table picked up by the watcher, bees' work done while it was down, the task list rebuilt. */
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { open, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -71,6 +71,129 @@ describe('.deia/routing.json written while the hive runs', () => {
     const routed = hive.ledger.forTask('TASK-AFTER').find((e) => e.event_type === 'task_routed');
     expect(routed?.data).toMatchObject({ lane: 'review-lane', rule: 'reviews', source: '.deia/routing.json' });
     expect(hive.view.get('TASK-AFTER')).toMatchObject({ rule: 'reviews', routing_source: '.deia/routing.json' });
+  });
+});
+
+describe('start-up reconciliation of what bees did while the server was down', () => {
+  it('records each claim and each status rewrite once, in the order the bee did them', async () => {
+    const first = await openTempHive();
+    const root = first.paths.root;
+    const dispatched: Record<string, string> = {};
+    for (const id of ['TASK-CLAIMED', 'TASK-REWRITTEN', 'TASK-WORKED', 'TASK-ANSWERED', 'TASK-UNTOUCHED']) {
+      dispatched[id] = (await first.executor.execute(task({ task_id: id }))).task_path;
+    }
+    await first.close();
+
+    // While the server is down: one bee claims, one only rewrites a status, one does both,
+    // one claims, marks it in progress and answers.
+    await claim(first, 'TASK-CLAIMED');
+    await rewriteStatus(first, dispatched['TASK-REWRITTEN']!, 'blocked');
+    await claim(first, 'TASK-WORKED', 'BEE-007');
+    await rewriteStatus(first, dispatched['TASK-WORKED']!, 'in_progress');
+    await claim(first, 'TASK-ANSWERED');
+    await rewriteStatus(first, dispatched['TASK-ANSWERED']!, 'in_progress');
+    await respond(first, 'BEE-001-RESPONSE-TASK-ANSWERED.md', 'done while the server was down');
+
+    const second = await openTempHive({ root });
+    try {
+      await second.reconciled;
+      expect(
+        second.ledger
+          .forTask('TASK-CLAIMED')
+          .slice(3)
+          .map((e) => [e.event_type, e.actor]),
+      ).toEqual([['task_claimed', 'BEE-001']]);
+      expect(
+        second.ledger
+          .forTask('TASK-REWRITTEN')
+          .slice(3)
+          .map((e) => [e.event_type, e.data]),
+      ).toEqual([['task_status_changed', { status: 'blocked', previous: 'active' }]]);
+      expect(
+        second.ledger
+          .forTask('TASK-WORKED')
+          .slice(3)
+          .map((e) => [e.event_type, e.actor]),
+      ).toEqual([
+        ['task_claimed', 'BEE-007'],
+        ['task_status_changed', 'BEE-001'],
+      ]);
+      expect(types(second, 'TASK-ANSWERED').slice(3)).toEqual([
+        'task_claimed',
+        'task_status_changed',
+        'task_completed',
+        'task_archived',
+      ]);
+      expect(types(second, 'TASK-UNTOUCHED')).toEqual(['task_execution_started', 'task_routed', 'task_dispatched']);
+      expect(second.view.get('TASK-WORKED')).toMatchObject({ status: 'in_progress', claimed_by: 'BEE-007' });
+      expect(second.view.get('TASK-REWRITTEN')).toMatchObject({ status: 'blocked', claimed_by: null });
+    } finally {
+      await second.close();
+    }
+
+    // A restart with nothing new to notice records nothing again.
+    const third = await openTempHive({ root });
+    try {
+      await third.reconciled;
+      for (const id of ['TASK-CLAIMED', 'TASK-WORKED', 'TASK-ANSWERED'])
+        expect(count(third, id, 'task_claimed')).toBe(1);
+      for (const id of ['TASK-REWRITTEN', 'TASK-WORKED', 'TASK-ANSWERED'])
+        expect(count(third, id, 'task_status_changed')).toBe(1);
+    } finally {
+      await third.cleanup();
+    }
+  });
+});
+
+describe('what bees do while the hive runs', () => {
+  let hive: TempHive;
+  beforeEach(async () => (hive = await openTempHive()));
+  afterEach(() => hive.cleanup());
+
+  it('records each claim and status change once, and before the completion they led to', async () => {
+    // A claim written with writeFile(…, {flag: 'wx'}) is two file events (create, then write).
+    const ids = Array.from({ length: 20 }, (_, i) => `TASK-FAST-${i}`);
+    const taskPaths = new Map<string, string>();
+    for (const id of ids) taskPaths.set(id, (await hive.executor.execute(task({ task_id: id }))).task_path);
+
+    await Promise.all(
+      ids.map(async (id) => {
+        await claim(hive, id);
+        await rewriteStatus(hive, taskPaths.get(id)!, 'blocked');
+        await respond(hive, `BEE-001-RESPONSE-${id}.md`, 'gave up at once');
+      }),
+    );
+    await eventually(() => ids.every((id) => types(hive, id).includes('task_archived')));
+
+    for (const id of ids) {
+      expect(types(hive, id).slice(3), id).toEqual([
+        'task_claimed',
+        'task_status_changed',
+        'task_completed',
+        'task_archived',
+      ]);
+    }
+  });
+
+  it('records a claim with the bot it names even when the claim is read before its content is written', async () => {
+    const { task_path } = await hive.executor.execute(task({ task_id: 'TASK-SLOW-CLAIM' }));
+    const file = path.join(hive.paths.claims, 'TASK-SLOW-CLAIM');
+    const handle = await open(file, 'wx');
+    try {
+      // A status rewrite of the same task, looked at after the empty claim: once it is recorded,
+      // the empty claim has been read.
+      await rewriteStatus(hive, task_path, 'in_progress');
+      await eventually(() => types(hive, 'TASK-SLOW-CLAIM').includes('task_status_changed'));
+      expect(hive.view.get('TASK-SLOW-CLAIM')?.claimed_by).toBeNull();
+
+      await handle.writeFile(JSON.stringify({ bot_id: 'BEE-042', claimed_at: new Date().toISOString() }));
+    } finally {
+      await handle.close();
+    }
+    await eventually(() => hive.view.get('TASK-SLOW-CLAIM')?.claimed_by);
+    expect(hive.ledger.forTask('TASK-SLOW-CLAIM').filter((e) => e.event_type === 'task_claimed')).toMatchObject([
+      { actor: 'BEE-042' },
+    ]);
   });
 });
 

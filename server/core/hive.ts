@@ -60,6 +60,8 @@ export class Hive {
   private readonly unrecordedCompletions = new Set<string>();
   /** Inodes of task files this process just published: their own file event needs no second look. */
   private readonly ownWrites = new Map<string, number>();
+  /** The look at a task's claim or status in progress, if any (see inTurn). */
+  private readonly looking = new Map<string, Promise<void>>();
 
   private constructor(paths: HivePaths, options: HiveOptions) {
     this.paths = paths;
@@ -206,13 +208,30 @@ export class Hive {
     }
   }
 
+  /**
+   * One task's claim and status are looked at one after another: the same fact reaches us by
+   * several paths (a file event per write, the start-up pass, a completion), and each look
+   * decides from what the previous one recorded, so the fact is recorded once.
+   */
+  private inTurn(taskId: string, look: () => Promise<void>): Promise<void> {
+    const looking = (this.looking.get(taskId) ?? Promise.resolve()).then(look);
+    const settled = looking.catch(() => undefined);
+    this.looking.set(taskId, settled);
+    void settled.then(() => this.looking.get(taskId) === settled && this.looking.delete(taskId));
+    return looking;
+  }
+
   /** A bee rewrote a task's status: record the change, so the ledger and the live stream carry it. */
-  private async noticeTaskStatus(location: TaskLocation, botId: string, fileName: string): Promise<void> {
+  private noticeTaskStatus(location: TaskLocation, botId: string, fileName: string): Promise<void> {
     const parsed = parseTaskFileName(fileName);
-    if (location !== 'tasks' || !parsed) return;
-    const known = this.view.get(parsed.taskId);
+    if (location !== 'tasks' || !parsed) return Promise.resolve();
+    return this.inTurn(parsed.taskId, () => this.recordTaskStatus(botId, fileName, parsed.taskId));
+  }
+
+  private async recordTaskStatus(botId: string, fileName: string, taskId: string): Promise<void> {
+    const known = this.view.get(taskId);
     if (!known || known.completed_at) return;
-    const read = await readTaskFile(taskFilePath(this.paths, { botId, fileName, location }));
+    const read = await readTaskFile(taskFilePath(this.paths, { botId, fileName, location: 'tasks' }));
     if (!read.ok) {
       if (!read.missing)
         log.warnOnce(`task-file:${fileName}:${read.reason}`, `tasks/${botId}/${fileName} is ${read.reason}`);
@@ -222,14 +241,18 @@ export class Hive {
     await this.ledger
       .append({
         event_type: 'task_status_changed',
-        task_id: parsed.taskId,
+        task_id: taskId,
         actor: botId,
         data: { status: read.task.status, previous: known.status },
       })
-      .catch((err) => log.error(`could not record the status of ${parsed.taskId}`, err));
+      .catch((err) => log.error(`could not record the status of ${taskId}`, err));
   }
 
-  private async noticeClaim(taskId: string): Promise<void> {
+  private noticeClaim(taskId: string): Promise<void> {
+    return this.inTurn(taskId, () => this.recordClaim(taskId));
+  }
+
+  private async recordClaim(taskId: string): Promise<void> {
     const known = this.view.get(taskId);
     if (!known || known.claimed_by !== null || this.closed) return;
     const claim = await readClaim(this.paths.claims, taskId);
@@ -292,11 +315,13 @@ export class Hive {
     const response = await this.executor.checkResponse(taskId);
     if (!response) return;
     this.waiters.wake(taskId, response);
-    // A bee that marks a task `blocked` and answers right away must not have the status
-    // overtaken by the completion: record the file's last status first. Only bees that
-    // claimed the task rewrite it, so other answers skip the read.
+    // A bee that claims a task, marks it `blocked` and answers right away (or did all that
+    // while the server was down) must not have its claim and status overtaken by the
+    // completion: record them first. Only bees that claimed the task rewrite it, so other
+    // answers skip the read.
     const ref = this.tasks.get(taskId);
     if (ref?.location === 'tasks' && (await this.isClaimed(taskId))) {
+      await this.noticeClaim(taskId);
       await this.noticeTaskStatus('tasks', ref.botId, ref.fileName);
     }
     try {
