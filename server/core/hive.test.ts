@@ -197,6 +197,36 @@ describe('what bees do while the hive runs', () => {
   });
 });
 
+describe('shutdown', () => {
+  it('lets a dispatch in flight finish and be recorded, ends waits and refuses new dispatches with SHUTTING_DOWN', async () => {
+    const hive = await openTempHive();
+    const root = hive.paths.root;
+    const waiting = hive.executor.execute(task({ task_id: 'TASK-WAITING', wait_for_response: true }));
+    await eventually(() => hive.tasks.has('TASK-WAITING'));
+    // Started, not yet written or recorded, when the server is told to stop.
+    const inFlight = hive.executor.execute(task({ task_id: 'TASK-IN-FLIGHT' }));
+    const stopping = hive.shutdown();
+    const late = hive.executor.execute(task({ task_id: 'TASK-LATE' }));
+
+    await expect(waiting).rejects.toMatchObject({ code: 'SHUTTING_DOWN', message: /TASK-WAITING stays dispatched/ });
+    await expect(late).rejects.toMatchObject({ code: 'SHUTTING_DOWN', message: /nothing was dispatched/ });
+    expect(await inFlight).toMatchObject({ status: 'dispatched', task_id: 'TASK-IN-FLIGHT' });
+    await stopping;
+
+    const reopened = await openTempHive({ root });
+    try {
+      for (const id of ['TASK-IN-FLIGHT', 'TASK-WAITING']) {
+        expect(types(reopened, id), id).toEqual(['task_execution_started', 'task_routed', 'task_dispatched']);
+        expect(reopened.tasks.get(id)?.location, id).toBe('tasks');
+      }
+      expect(types(reopened, 'TASK-LATE')).toEqual([]);
+      expect(reopened.tasks.has('TASK-LATE')).toBe(false);
+    } finally {
+      await reopened.cleanup();
+    }
+  });
+});
+
 describe('the task list (task_view) of a ledger.db that has none', () => {
   it('is rebuilt from the ledger when the hive opens, equal to the list before', async () => {
     const first = await openTempHive();

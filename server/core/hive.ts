@@ -96,11 +96,13 @@ export class Hive {
   }
 
   /**
-   * For a stopping server: pending waits end at once with SHUTTING_DOWN, dispatches in
-   * flight finish (so every 200 stays true), then the hive closes. Live-stream clients
-   * see their connection drop and resume from their last event id on the next server.
+   * For a stopping server: pending waits end at once with SHUTTING_DOWN, new dispatches are
+   * refused with it, dispatches in flight finish (so every 200 stays true), then the hive
+   * closes. Live-stream clients see their connection drop and resume from their last event
+   * id on the next server.
    */
   async shutdown(graceMs = 5000): Promise<void> {
+    this.executor.stopAccepting();
     this.waiters.closeAll();
     await this.executor.settled(graceMs);
     await this.close();
@@ -109,6 +111,7 @@ export class Hive {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.executor.stopAccepting();
     this.waiters.closeAll();
     if (this.pollTimer) clearInterval(this.pollTimer);
     await this.stopWatching?.();
