@@ -36,6 +36,10 @@ test('a wait beyond HIVE_MAX_WAITERS is TOO_MANY_REQUESTS (429) over tRPC, TOO_M
   }).catch(() => 'hung up');
   try {
     await expect.poll(() => waiting(server.url)).toBe(1);
+    // Its place is taken before its file is written: wait until the dispatch is recorded too.
+    await expect
+      .poll(() => readLedger(server.root, 'TASK-HOLDER').map((e) => e.event_type))
+      .toContain('task_dispatched');
     const before = await snapshotHive(server.root);
 
     const error = await trpcError(
