@@ -1,5 +1,6 @@
 /** With HIVE_API_TOKEN set, nothing answers without it; without a token the server stays on loopback. */
 import { spawn } from 'node:child_process';
+import { request } from 'node:http';
 import path from 'node:path';
 import { test as base } from '@playwright/test';
 import { freePort, startServer, tempHiveRoot, type ServerProcess } from '../../scripts/lib/server-process';
@@ -98,6 +99,58 @@ test('pages carry a strict, nonce-based Content-Security-Policy and API replies 
     const api = await fetch(`${server.url}/api/health`);
     expect(api.headers.get('x-content-type-options')).toBe('nosniff');
     expect(api.headers.get('content-security-policy')).toMatch(/default-src 'none'/);
+  } finally {
+    await server.stop();
+  }
+});
+
+/** A request with a Host header of our choosing (fetch will not send one), as a browser on that name would. */
+function requestAs(
+  server: ServerProcess,
+  host: string,
+  pathname: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: server.port,
+        path: pathname,
+        method: init.method ?? 'GET',
+        headers: { ...init.headers, host },
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.on('error', reject);
+    req.end(init.body);
+  });
+}
+
+test('answers to the names listed in HIVE_ALLOWED_HOSTS, and still to no others', async () => {
+  const server = await startServer({ env: { HIVE_ALLOWED_HOSTS: 'hive.example.test, Ops.Example.Test' } });
+  try {
+    const named = `hive.example.test:${server.port}`;
+    expect(await requestAs(server, named, '/api/health')).toMatchObject({ status: 200 });
+    expect(await requestAs(server, 'OPS.example.test', '/api/health')).toMatchObject({ status: 200 });
+    const page = await requestAs(server, named, '/');
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('Hive Control');
+    // A dashboard served under that name may call the API: its origin is its own.
+    const posted = await requestAs(server, named, '/api/tasks/run', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: `http://${named}` },
+      body: task,
+    });
+    expect(posted.status, posted.body).toBe(200);
+
+    const other = await requestAs(server, 'rebound.evil.example', '/api/health');
+    expect(other.status).toBe(421);
+    expect(JSON.parse(other.body).error.code).toBe('UNKNOWN_HOST');
   } finally {
     await server.stop();
   }

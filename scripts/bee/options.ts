@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { BotIdSchema, DEFAULT_BOT_ID } from '../../server/contracts/ids';
+import { describeIssues } from '../../server/contracts/issues';
 import type { TaskFile } from '../../server/contracts/task';
 import { closest } from '../lib/suggest';
 import { builtinHandler, execHandler, type Handler } from './handlers';
@@ -107,9 +108,6 @@ function loadConfig(file: string): z.infer<typeof ConfigSchema> {
     throw new UsageError(`--config ${file}: ${(err as Error).message}`);
   }
   const parsed = ConfigSchema.safeParse(json);
-  if (!parsed.success)
-    throw new UsageError(
-      `--config ${file}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
+  if (!parsed.success) throw new UsageError(`--config ${file}: ${describeIssues(parsed.error)}`);
   return parsed.data;
 }

@@ -50,8 +50,14 @@ export interface ExecuteOptions {
 
 export class Executor {
   private readonly inFlight = new Set<Promise<unknown>>();
+  private stopping = false;
 
   constructor(private readonly parts: ExecutorParts) {}
+
+  /** The server is stopping: dispatches from now on are refused (SHUTTING_DOWN), before anything is written. */
+  stopAccepting(): void {
+    this.stopping = true;
+  }
 
   /** Resolves once every dispatch in progress has finished writing, or after `timeoutMs`. */
   async settled(timeoutMs: number): Promise<void> {
@@ -62,6 +68,12 @@ export class Executor {
   }
 
   async execute(input: RunTaskInput, options: ExecuteOptions = {}): Promise<DispatchResult> {
+    if (this.stopping) {
+      throw new HiveError(
+        'SHUTTING_DOWN',
+        'The server is shutting down; nothing was dispatched. Retry once it is back.',
+      );
+    }
     // The waiting place is taken first: a 429 must leave nothing on disk.
     const slot = input.wait_for_response ? this.parts.waiters.reserve() : null;
     const dispatching = this.dispatch(input, options);

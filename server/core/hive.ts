@@ -56,6 +56,11 @@ export class Hive {
   readonly executor: Executor;
   private readonly settling: FileSettling;
   private readonly claimSettling: FileSettling;
+  /**
+   * Settles once start-up has recorded the claims and status rewrites bees made while the
+   * server was down. It runs in the background: the hive serves requests meanwhile.
+   */
+  reconciled: Promise<void> = Promise.resolve();
   private stopWatching: (() => void) | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
   private rescans = 0;
@@ -125,11 +130,13 @@ export class Hive {
   }
 
   /**
-   * For a stopping server: pending waits end at once with SHUTTING_DOWN, dispatches in
-   * flight finish (so every 200 stays true), then the hive closes. Live-stream clients
-   * see their connection drop and resume from their last event id on the next server.
+   * For a stopping server: pending waits end at once with SHUTTING_DOWN, new dispatches are
+   * refused with it, dispatches in flight finish (so every 200 stays true), then the hive
+   * closes. Live-stream clients see their connection drop and resume from their last event
+   * id on the next server.
    */
   async shutdown(graceMs = 5000): Promise<void> {
+    this.executor.stopAccepting();
     this.waiters.closeAll();
     await this.executor.settled(graceMs);
     await this.close();
@@ -138,6 +145,7 @@ export class Hive {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.executor.stopAccepting();
     this.waiters.closeAll();
     if (this.pollTimer) clearInterval(this.pollTimer);
     this.settling.close();
@@ -167,7 +175,7 @@ export class Hive {
     if (swept) log.info(`removed ${swept} scratch files left in tmp/ by a server that died mid-write`);
     await this.recordUnrecordedTasks();
     await this.rescanResponses('startup');
-    void this.reconcileBeeState();
+    this.reconciled = this.reconcileBeeState();
     this.pollTimer = setInterval(() => void this.rescan(), pollMs);
     this.pollTimer.unref();
     log.info(
@@ -372,11 +380,13 @@ export class Hive {
     const response = await this.executor.checkResponse(taskId);
     if (!response) return;
     this.waiters.wake(taskId, response);
-    // A bee that marks a task `blocked` and answers right away must not have the status
-    // overtaken by the completion: record the file's last status first. Only bees that
-    // claimed the task rewrite it, so other answers skip the read.
+    // A bee that claims a task, marks it `blocked` and answers right away (or did all that
+    // while the server was down) must not have its claim and status overtaken by the
+    // completion: record them first. Only bees that claimed the task rewrite it, so other
+    // answers skip the read.
     const ref = this.tasks.get(taskId);
     if (ref?.location === 'tasks' && (await this.isClaimed(taskId))) {
+      await this.recordClaim(taskId);
       await this.recordTaskStatus(taskId, ref.botId, ref.fileName);
     }
     try {

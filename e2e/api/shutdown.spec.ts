@@ -1,0 +1,114 @@
+/** SIGTERM: waits held open end at once with 503 SHUTTING_DOWN (REST and tRPC), dispatches in flight finish, and every 200 stays true. */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { TRPCClientError } from '@trpc/client';
+import { createHiveClient } from '../../scripts/cli/client';
+import { startServer } from '../../scripts/lib/server-process';
+import { taskFilesOf, tryDispatch, type Reply } from '../stress/stress-kit';
+import { expect, status, test } from '../support/fixtures';
+import { readLedger } from '../support/ledger';
+
+const DISPATCH_EVENTS = ['task_execution_started', 'task_routed', 'task_dispatched'];
+const hello = { intent: 'code', title: 'Create hello.py', summary: 'Write a hello world script' };
+
+const waiting = async (url: string) =>
+  ((await (await fetch(`${url}/api/health`)).json()) as { waiting: number }).waiting;
+
+test('held waits end at once with 503 SHUTTING_DOWN over REST and tRPC, and their tasks stay dispatched', async () => {
+  const server = await startServer();
+  const restIds = ['TASK-HELD-1', 'TASK-HELD-2', 'TASK-HELD-3'];
+  const rest = restIds.map((task_id) =>
+    tryDispatch(server.url, { ...hello, task_id, wait_for_response: true, timeout_seconds: 600 }),
+  );
+  const trpc = createHiveClient(server.url)
+    .tasks.run.mutate({ ...hello, task_id: 'TASK-HELD-TRPC', wait_for_response: true, timeout_seconds: 600 })
+    .then(
+      (result) => ({ result }),
+      (error: unknown) => ({ error }),
+    );
+  await expect.poll(() => waiting(server.url)).toBe(4);
+
+  const stopping = server.stop('SIGTERM');
+
+  for (const [i, reply] of (await Promise.all(rest)).entries()) {
+    expect(reply, server.output()).toMatchObject({
+      status: 503,
+      body: {
+        status: 'error',
+        error: { code: 'SHUTTING_DOWN', message: expect.stringContaining(`task ${restIds[i]} stays dispatched`) },
+      },
+    });
+  }
+  const overTrpc = await trpc;
+  expect(overTrpc).toMatchObject({ error: expect.any(TRPCClientError) });
+  const error = (overTrpc as { error: TRPCClientError<any> }).error;
+  expect(error.data).toMatchObject({ code: 'SERVICE_UNAVAILABLE', httpStatus: 503 });
+  expect(error.message).toContain('task TASK-HELD-TRPC stays dispatched');
+  await stopping;
+
+  // Nothing was lost: each is on disk and recorded as dispatched, and none timed out.
+  for (const taskId of [...restIds, 'TASK-HELD-TRPC']) {
+    expect(taskFilesOf(server.root, taskId), taskId).toHaveLength(1);
+    expect(readLedger(server.root, taskId).map((e) => e.event_type)).toEqual(DISPATCH_EVENTS);
+  }
+  const again = await startServer({ root: server.root });
+  try {
+    expect(await status(again, 'TASK-HELD-TRPC')).toMatchObject({ status: 200, body: { status: 'active' } });
+  } finally {
+    await again.stop();
+  }
+});
+
+test('dispatches in flight at SIGTERM finish: every 200 is on disk and in the ledger, nothing else half-happens', async () => {
+  const server = await startServer();
+  let signalled = false;
+  let acked = 0;
+  let onAck: () => void = () => undefined;
+  const enoughAcked = new Promise<void>((resolve) => (onAck = () => ++acked === 30 && resolve()));
+  const replies: { taskId: string; sentBeforeSignal: boolean; answeredAfterSignal: boolean; reply: Reply }[] = [];
+
+  // 16 clients dispatching back to back; each sends one more request after the signal, then stops.
+  const clients = Array.from({ length: 16 }, async (_, c) => {
+    for (let i = 0; ; i++) {
+      const taskId = `TASK-STORM-${c}-${i}`;
+      const sentBeforeSignal = !signalled;
+      const reply = await tryDispatch(server.url, { ...hello, task_id: taskId }, 30_000);
+      replies.push({ taskId, sentBeforeSignal, answeredAfterSignal: signalled, reply });
+      if (reply.status === 200) onAck();
+      if (!sentBeforeSignal || reply.status !== 200) return;
+    }
+  });
+  await enoughAcked;
+  signalled = true;
+  await server.stop('SIGTERM');
+  await Promise.all(clients);
+
+  const outcome = ({ status: code, body }: Reply) =>
+    code === 200 ? 'dispatched' : code === 0 ? 'no reply' : `${code} ${body.error?.code ?? JSON.stringify(body)}`;
+  // A request either got its 200, or a 503 SHUTTING_DOWN, or never reached a server that had stopped listening.
+  const unexpected = replies.filter(
+    ({ reply }) => !['dispatched', 'no reply', '503 SHUTTING_DOWN'].includes(outcome(reply)),
+  );
+  expect(
+    unexpected.map((r) => `${r.taskId}: ${outcome(r.reply)}`),
+    server.output(),
+  ).toEqual([]);
+
+  const ledger = readLedger(server.root);
+  for (const { taskId, reply } of replies) {
+    const events = ledger.filter((e) => e.task_id === taskId).map((e) => e.event_type);
+    if (reply.status === 200) {
+      expect(existsSync(path.join(server.root, reply.body.task_path)), taskId).toBe(true);
+      expect(events, taskId).toEqual(DISPATCH_EVENTS);
+    } else if (reply.status === 503) {
+      expect({ taskId, files: taskFilesOf(server.root, taskId), events }).toEqual({ taskId, files: [], events: [] });
+    } else {
+      // No reply: whatever reached the server happened whole or not at all.
+      const files = taskFilesOf(server.root, taskId).length;
+      expect({ taskId, files, events }).toEqual({ taskId, files, events: files ? DISPATCH_EVENTS : [] });
+    }
+  }
+  // The storm straddled the signal: dispatches sent before it were still being answered, with 200s, after it.
+  const inFlight = replies.filter((r) => r.sentBeforeSignal && r.answeredAfterSignal && r.reply.status === 200);
+  expect(inFlight.length).toBeGreaterThan(0);
+});
