@@ -389,42 +389,36 @@ test.describe('bodies and content types that lie', () => {
     test.describe(`${transport}: a body over 1 MiB is refused with 413`, () => {
       const huge = JSON.stringify({ ...PLAIN, summary: 'x'.repeat(2 * MiB) });
 
-      test('when its Content-Length says so, to a client that reads only after sending it all', async () => {
+      /**
+       * POSTs `body` as a client that reads only after sending it all, the first 64 KiB, a
+       * pause that lets an eager server answer and close, then the rest: the client must
+       * still get the answer, whoever wins.
+       */
+      const postThenRead = (contentType: string, body: string) => {
         const head = [
           `POST ${RUN_PATH[transport]} HTTP/1.1`,
           `Host: 127.0.0.1:${hive.server.port}`,
           'Connection: close',
-          'Content-Type: application/json',
-          `Content-Length: ${Buffer.byteLength(huge)}`,
+          `Content-Type: ${contentType}`,
+          `Content-Length: ${Buffer.byteLength(body)}`,
         ];
-        // The pause lets an eager server answer and close before the rest is sent: the
-        // client must still get the 413, whoever wins.
         const first = 64 * 1024;
-        const reply = await sendAllThenRead(
+        return sendAllThenRead(
           hive.server,
-          [`${head.join('\r\n')}\r\n\r\n${huge.slice(0, first)}`, huge.slice(first)],
+          [`${head.join('\r\n')}\r\n\r\n${body.slice(0, first)}`, body.slice(first)],
           300,
         );
+      };
+
+      test('when its Content-Length says so, to a client that reads only after sending it all', async () => {
+        const reply = await postThenRead('application/json', huge);
         expect(reply.status).toBe(413);
         expectCleanJson(reply, '2 MiB with Content-Length');
         await witness.checkUnchanged();
       });
 
       test('a refusal that comes before the body is read (415) also reaches a client that sends it all first', async () => {
-        const body = JSON.stringify({ ...PLAIN, summary: 'x'.repeat(512 * 1024) });
-        const head = [
-          `POST ${RUN_PATH[transport]} HTTP/1.1`,
-          `Host: 127.0.0.1:${hive.server.port}`,
-          'Connection: close',
-          'Content-Type: text/plain',
-          `Content-Length: ${Buffer.byteLength(body)}`,
-        ];
-        const first = 64 * 1024;
-        const reply = await sendAllThenRead(
-          hive.server,
-          [`${head.join('\r\n')}\r\n\r\n${body.slice(0, first)}`, body.slice(first)],
-          300,
-        );
+        const reply = await postThenRead('text/plain', JSON.stringify({ ...PLAIN, summary: 'x'.repeat(512 * 1024) }));
         expect(reply.status).toBe(415);
         expectCleanJson(reply, 'half a MiB of text/plain');
         await witness.checkUnchanged();

@@ -10,6 +10,7 @@ import { writeTask } from '../../server/core/task-files';
 import { eventually, openTempHive } from '../../server/testing/temp-hive';
 import { Bee } from './bee';
 import { builtinHandler, execHandler, type Handler } from './handlers';
+import { taskFile as task } from '../../server/testing/tasks';
 
 const run = promisify(execFile);
 const BEE_ENTRY = path.resolve(import.meta.dirname, '..', 'bee.ts');
@@ -22,26 +23,6 @@ beforeEach(async () => {
   await ensureHiveDirs(paths);
 });
 afterEach(() => rm(root, { recursive: true, force: true }));
-
-function task(taskId: string, overrides: Partial<TaskFile> = {}): TaskFile {
-  const now = new Date().toISOString();
-  return {
-    task_id: taskId,
-    bot_id: 'BEE-001',
-    intent: 'code',
-    title: `Task ${taskId}`,
-    summary: 'Write a hello world script',
-    kb_entities: [],
-    status: 'active',
-    lane: 'terminal',
-    provider: 'cli',
-    delivery_mode: 'task_file',
-    created_at: now,
-    started_at: now,
-    routing: { rule: 'code', source: 'default' },
-    ...overrides,
-  };
-}
 
 async function dispatchFiles(count: number, overrides: Partial<TaskFile> = {}): Promise<string[]> {
   const ids = Array.from({ length: count }, (_, i) => `TASK-${String(i).padStart(3, '0')}`);

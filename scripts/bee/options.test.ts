@@ -5,10 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { TaskFile } from '../../server/contracts/task';
 import { ensureHiveDirs, hivePaths } from '../../server/core/hive-paths';
 import { writeTask } from '../../server/core/task-files';
 import { parseBeeArgs, UsageError } from './options';
+import { taskFile } from '../../server/testing/tasks';
 
 const run = promisify(execFile);
 const BEE_ENTRY = path.resolve(import.meta.dirname, '..', 'bee.ts');
@@ -17,23 +17,7 @@ let dir: string;
 beforeEach(async () => (dir = await mkdtemp(path.join(os.tmpdir(), 'bee-options-'))));
 afterEach(() => rm(dir, { recursive: true, force: true }));
 
-function task(taskId: string, lane: string): TaskFile {
-  const now = new Date().toISOString();
-  return {
-    task_id: taskId,
-    bot_id: 'BEE-001',
-    intent: 'code',
-    title: `Task ${taskId}`,
-    summary: 's',
-    kb_entities: [],
-    status: 'active',
-    lane,
-    provider: 'cli',
-    delivery_mode: 'task_file',
-    created_at: now,
-    started_at: now,
-  };
-}
+const task = (taskId: string, lane: string) => taskFile(taskId, { lane, summary: 's', routing: undefined });
 
 /** What the handler the options chose for a task of `lane` answers. */
 async function answerFor(argv: string[], lane: string) {

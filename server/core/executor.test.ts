@@ -2,20 +2,13 @@ import { mkdir, readdir, readFile, rename, symlink, utimes, writeFile } from 'no
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RunTaskInputSchema, type RunTaskRequest } from '../contracts/task';
+import { RunTaskInputSchema } from '../contracts/task';
 import { openTempHive, eventually } from '../testing/temp-hive';
 import { HiveError } from './errors';
 import type { Hive } from './hive';
+import { runInput as task } from '../testing/tasks';
 
 type TempHive = Awaited<ReturnType<typeof openTempHive>>;
-
-const task = (overrides: Partial<RunTaskRequest> = {}) =>
-  RunTaskInputSchema.parse({
-    intent: 'code',
-    title: 'Create hello.py',
-    summary: 'Write a hello world script',
-    ...overrides,
-  });
 
 /** Writes a response the way a well-behaved bee does: whole, in tmp/, then renamed into place. */
 async function respond(hive: Hive, name: string, content: string) {

@@ -4,19 +4,11 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TaskListQuery } from '../contracts/task-list';
-import { RunTaskInputSchema, type RunTaskRequest } from '../contracts/task';
 import { eventually, openTempHive } from '../testing/temp-hive';
 import type { Hive } from './hive';
+import { runInput as task } from '../testing/tasks';
 
 type TempHive = Awaited<ReturnType<typeof openTempHive>>;
-
-const task = (overrides: Partial<RunTaskRequest> = {}) =>
-  RunTaskInputSchema.parse({
-    intent: 'code',
-    title: 'Create hello.py',
-    summary: 'Write a hello world script',
-    ...overrides,
-  });
 
 /** Rewrites a task file's status the way the contract lets a bee: whole, via tmp/, then renamed over it. */
 async function rewriteStatus(hive: Hive, taskPath: string, status: string) {
