@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   try {
     console.log(`seeding ${TASKS} tasks through the core…`);
     const seedRate = await seed(hive);
-    const caller = createCaller({ hive, actor: 'bench' });
+    const caller = createCaller({ service: hive.service, actor: 'bench' });
     const list = (input: TaskListInput) => () => caller.tasks.list(input);
     const middle = (await caller.tasks.list({ limit: 1 })).items[0]!.seq - Math.floor(TASKS / 2);
 

@@ -1,5 +1,6 @@
 /** The list's filters as they live in the URL, shared by the server prefetch and the client list. */
-import { TASK_FILTER_KEYS, type TaskFilters } from '@/server/contracts/task-list';
+import { TASK_FILTER_KEYS, type TaskFilters, type TaskListInput } from '@/server/contracts/task-list';
+import { TaskStateSchema } from '@/server/contracts/task-state';
 
 export const PAGE_SIZE = 50;
 
@@ -23,8 +24,16 @@ export function paramsFromFilters(filters: TaskFilters): string {
   return query ? `?${query}` : '';
 }
 
-export function listInput(filters: TaskFilters) {
-  return { ...filters, limit: PAGE_SIZE };
+/** The list query a URL asks for: `state` only when it names a state, `stuck` only as `stuck=1` (or `true`). */
+export function listInput(filters: TaskFilters): TaskListInput {
+  const { state, stuck, ...text } = filters;
+  const known = TaskStateSchema.safeParse(state);
+  return {
+    ...text,
+    ...(known.success ? { state: known.data } : {}),
+    ...(stuck === '1' || stuck === 'true' ? { stuck: true } : {}),
+    limit: PAGE_SIZE,
+  };
 }
 
 export const nextPage = (page: { next_cursor: number | null }) => page.next_cursor;

@@ -10,7 +10,7 @@ import { makeQueryClient } from './query-client';
 export const getQueryClient = cache(makeQueryClient);
 
 export const trpc = createTRPCOptionsProxy({
-  ctx: async () => ({ hive: await getHive(), actor: 'dashboard' }),
+  ctx: async () => ({ service: (await getHive()).service, actor: 'dashboard' }),
   router: appRouter,
   queryClient: getQueryClient,
 });

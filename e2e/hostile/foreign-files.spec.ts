@@ -108,9 +108,9 @@ test.describe('task files a bee wrote badly', () => {
     ['binary garbage with NULs', () => Buffer.from([0x00, 0xff, 0x7b, 0x00, 0x22, 0xfe, 0x0a]), /not valid JSON/],
     ['JSON that is not a task', () => '{"status": 7, "task_id": ["x"]}', /not a task/],
     [
-      'a task file over 1 MiB',
-      (original) => JSON.stringify({ ...JSON.parse(original), summary: 'x'.repeat(2 * MiB) }),
-      /larger than 1048576 bytes/,
+      'a task file over 24 MiB',
+      (original) => JSON.stringify({ ...JSON.parse(original), summary: 'x'.repeat(25 * MiB) }),
+      /larger than 25165824 bytes/,
     ],
   ];
 

@@ -20,14 +20,14 @@ export function readLedger(root: string, taskId?: string): LedgerRow[] {
 }
 
 /**
- * Drops the ledger's unique index on `task_completed`, so that "exactly one completion"
+ * Drops the ledger's unique index on terminal events, so that "exactly one completion"
  * checks test the server's own once-only path rather than the database's safety net.
  * Schema steps run once (server/core/sqlite-schema.ts), so it stays dropped across restarts.
  */
 export function dropCompletionGuard(root: string): void {
   const db = new Database(path.join(root, '.deia', 'ledger.db'));
   try {
-    db.exec('DROP INDEX IF EXISTS events_completed_once');
+    db.exec('DROP INDEX IF EXISTS events_completed_once; DROP INDEX IF EXISTS events_terminal_once;');
   } finally {
     db.close();
   }

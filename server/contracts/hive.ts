@@ -34,18 +34,6 @@ export const TaskDetailSchema = z.object({
 });
 export type TaskDetail = z.infer<typeof TaskDetailSchema>;
 
-export const HealthSchema = z.object({
-  status: z.literal('ok'),
-  tasks: z.number().int(),
-  responses: z.number().int(),
-  waiting: z.number().int(),
-  routing_source: RoutingSourceSchema,
-  ledger_last_id: z.number().int(),
-  /** Fallback re-scans of the hive done since start-up (HIVE_POLL_MS apart). */
-  rescans: z.number().int(),
-});
-export type Health = z.infer<typeof HealthSchema>;
-
 /** Resume point of the live stream: the last ledger id the client saw. */
 export const LiveInputSchema = z
   .object({ lastEventId: z.string().regex(/^\d+$/, 'lastEventId must be a ledger id').nullish() })

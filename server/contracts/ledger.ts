@@ -5,12 +5,29 @@ export const LEDGER_EVENT_TYPES = [
   'task_execution_started',
   'task_routed',
   'task_dispatched',
+  'task_held',
+  'task_released',
   'task_claimed',
   'task_status_changed',
+  'task_claim_released',
+  'task_reassigned',
+  'task_cancel_requested',
+  'task_cancelled',
   'task_completed',
+  'task_retried',
   'task_timeout',
   'task_archived',
+  'bot_paused',
+  'bot_resumed',
+  'bee_online',
+  'bee_offline',
+  'bulk_started',
+  'bulk_finished',
 ] as const;
+
+/** A task ends once, in one of these (the ledger keeps it to one per task). */
+export const TERMINAL_EVENT_TYPES = ['task_completed', 'task_cancelled'] as const;
+export type TerminalEventType = (typeof TERMINAL_EVENT_TYPES)[number];
 
 export const LedgerEventTypeSchema = z.enum(LEDGER_EVENT_TYPES);
 export type LedgerEventType = z.infer<typeof LedgerEventTypeSchema>;

@@ -2,9 +2,12 @@
 import { z } from 'zod';
 import { BotIdSchema, DEFAULT_BOT_ID, TaskIdSchema } from './ids';
 import { RouteProvenanceSchema } from './routing';
+import { TaskStateSchema } from './task-state';
 
 export const TIMEOUT_SECONDS = { min: 1, max: 3600, default: 300 } as const;
 export const PREVIEW_CHARS = 1000;
+/** A summary may be a whole spec with logs pasted in: the request body limit is what bounds it in practice. */
+export const SUMMARY_MAX_CHARS = 4 * 1024 * 1024;
 
 /** "intent is required" / "intent must be a string": the messages a form or a curl user needs. */
 const text = (field: string) =>
@@ -23,7 +26,7 @@ export const RunTaskInputSchema = z.strictObject(
     bot_id: BotIdSchema.default(DEFAULT_BOT_ID),
     intent: text('intent').trim().min(1, 'intent must not be empty').max(64, 'intent must be at most 64 characters'),
     title: text('title').trim().min(1, 'title must not be empty').max(200, 'title must be at most 200 characters'),
-    summary: text('summary').max(20_000, 'summary must be at most 20000 characters'),
+    summary: text('summary').max(SUMMARY_MAX_CHARS, `summary must be at most ${SUMMARY_MAX_CHARS} characters`),
     kb_entities: z
       .array(text('each kb_entity').min(1, 'kb_entities must not contain empty strings').max(200), {
         error: 'kb_entities must be an array of strings',
@@ -57,6 +60,18 @@ const TASK_FILE_FIELDS = {
   created_at: z.string(),
   started_at: z.string(),
   routing: RouteProvenanceSchema.optional(),
+  /** A retry says which task it retries, which attempt it is, and how the one before ended. */
+  retried_from: TaskIdSchema.optional(),
+  attempt: z.number().int().min(1).optional(),
+  previous_outcome: z
+    .object({
+      state: z.string(),
+      status: z.string(),
+      reason: z.string().nullable(),
+      response_path: z.string().nullable(),
+      response_preview: z.string().nullable(),
+    })
+    .optional(),
 };
 
 /** A task file's fields, as the server writes them and every interface returns them. */
@@ -74,6 +89,9 @@ export const CompletedResponseSchema = z.object({
   response_path: z.string(),
   content: z.string(),
 });
+
+/** What status replies add: where delivery stands (absent when the ledger has no row, e.g. a stray file). */
+const withState = { state: TaskStateSchema.optional() };
 export type CompletedResponse = z.infer<typeof CompletedResponseSchema>;
 
 export const TimeoutResponseSchema = z.object({
@@ -81,7 +99,14 @@ export const TimeoutResponseSchema = z.object({
   task_id: TaskIdSchema,
 });
 
-export const WaitOutcomeSchema = z.union([CompletedResponseSchema, TimeoutResponseSchema]);
+/** The task was cancelled while the client waited: no answer will come. */
+export const CancelledOutcomeSchema = z.object({
+  status: z.literal('cancelled'),
+  task_id: TaskIdSchema,
+});
+export type CancelledOutcome = z.infer<typeof CancelledOutcomeSchema>;
+
+export const WaitOutcomeSchema = z.union([CompletedResponseSchema, TimeoutResponseSchema, CancelledOutcomeSchema]);
 export type WaitOutcome = z.infer<typeof WaitOutcomeSchema>;
 
 export const DispatchResultSchema = z.object({
@@ -93,12 +118,15 @@ export const DispatchResultSchema = z.object({
   delivery_mode: z.string(),
   routing: RouteProvenanceSchema,
   task_path: z.string(),
+  /** `waiting` in its bot's inbox, or `held` out of it while the bot is paused. */
+  state: z.enum(['waiting', 'held']),
   response: WaitOutcomeSchema.optional(),
 });
 export type DispatchResult = z.infer<typeof DispatchResultSchema>;
 
 export const TaskStatusSchema = z.object({
   status: z.string(),
+  ...withState,
   task: TaskFieldsSchema,
   task_path: z.string(),
 });
@@ -106,6 +134,7 @@ export const TaskStatusSchema = z.object({
 /** The task is known but its file cannot be read as a task right now (a bee wrote something else). */
 export const TaskUnreadableSchema = z.object({
   status: z.literal('unreadable'),
+  ...withState,
   task_id: TaskIdSchema,
   task_path: z.string(),
   warning: z.string(),
@@ -117,7 +146,7 @@ export const NotFoundSchema = z.object({
 });
 
 export const StatusResultSchema = z.union([
-  CompletedResponseSchema,
+  CompletedResponseSchema.extend(withState),
   TaskStatusSchema,
   TaskUnreadableSchema,
   NotFoundSchema,

@@ -1,8 +1,18 @@
-/** Claim files (`claims/{task_id}`), created exclusively by the bee that takes a task. */
+/**
+ * Claim files (`claims/{task_id}`), created exclusively by the bee that takes a task. The
+ * server takes a claim too, the same way, when it must be sure no bee starts a task it is
+ * cancelling or moving: whoever creates the file first owns the task.
+ */
 import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { BotIdSchema, TaskIdSchema } from '../contracts/ids';
+import { publishFile } from './atomic-write';
+import { HiveError } from './errors';
+import type { HivePaths } from './hive-paths';
+
+/** The server's name in the ledger, and in the claims it takes. */
+export const SERVER_ACTOR = 'hive-control';
 
 export interface Claim {
   botId: string;
@@ -56,4 +66,36 @@ export async function readClaim(claimsDir: string, taskId: string): Promise<Clai
   }
   const first = BotIdSchema.safeParse(text.trim().split(/\s+/)[0]);
   return { botId: first.success ? first.data : 'unknown', raw: {}, whole: text.endsWith('\n'), ...file };
+}
+
+/**
+ * Takes a task's claim for the server, as a bee would, exclusively (the file is linked into
+ * place whole, so no reader sees it empty): true when the server now owns the task, false
+ * when a bee (or an earlier server action) got there first.
+ */
+export async function claimForServer(
+  paths: Pick<HivePaths, 'claims' | 'tmp'>,
+  taskId: string,
+  botId: string,
+  purpose: string,
+): Promise<boolean> {
+  const record = { bot_id: botId, bee: SERVER_ACTOR, purpose, claimed_at: new Date().toISOString() };
+  try {
+    await publishFile(paths.tmp, path.join(paths.claims, taskId), `${JSON.stringify(record)}\n`);
+    return true;
+  } catch (err) {
+    if (HiveError.is(err) && err.code === 'CONFLICT') return false;
+    throw err;
+  }
+}
+
+/** Lets go of a claim (the server's own, or a stale one it releases for another bee). */
+export async function releaseClaim(claimsDir: string, taskId: string): Promise<void> {
+  await unlink(path.join(claimsDir, taskId)).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT') throw err;
+  });
+}
+
+export function isServerClaim(claim: Claim): boolean {
+  return claim.raw.bee === SERVER_ACTOR;
 }

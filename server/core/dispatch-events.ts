@@ -25,6 +25,7 @@ export function dispatchEvents(
         title: task.title,
         summary: task.summary,
         kb_entities: task.kb_entities,
+        ...(task.retried_from ? { retried_from: task.retried_from, attempt: task.attempt } : {}),
       },
     },
     {

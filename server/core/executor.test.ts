@@ -229,7 +229,7 @@ describe('start-up', () => {
       // Without the ledger's unique index, only the hive's own check keeps the completion
       // to one. The response is old, so the start-up scan counts it before open() resolves.
       const db = new Database(first.paths.ledgerFile);
-      db.exec('DROP INDEX events_completed_once');
+      db.exec('DROP INDEX events_terminal_once');
       db.close();
       const past = new Date(Date.now() - 60_000);
       await utimes(path.join(first.paths.responses, 'RESPONSE-TASK-A.md'), past, past);

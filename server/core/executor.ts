@@ -1,45 +1,37 @@
 /**
- * The task service both transports call: execute (route, write, record, maybe wait),
- * checkResponse, waitForResponse and status. Every lookup goes through the in-memory
- * indexes, so its cost does not grow with the size of the hive.
+ * Tasks as clients see them: dispatch (one, or a batch), waiting for the response, status
+ * and detail. Every lookup goes through the in-memory indexes and the read model, so its
+ * cost does not grow with the size of the hive.
  */
-import { unlink } from 'node:fs/promises';
-import type { TaskDetail, Timeline } from '../contracts/hive';
-import type {
-  CompletedResponse,
-  DispatchResult,
-  RunTaskInput,
-  StatusResult,
-  TaskFile,
-  WaitOutcome,
+import type { TaskDetail } from '../contracts/hive';
+import { fieldErrors } from '../contracts/issues';
+import { describeIssues } from '../contracts/issues';
+import {
+  RunTaskInputSchema,
+  type CancelledOutcome,
+  type CompletedResponse,
+  type DispatchResult,
+  type RunTaskInput,
+  type StatusResult,
+  type WaitOutcome,
 } from '../contracts/task';
+import type { RunManyResult } from '../contracts/actions';
+import { SERVER_ACTOR } from './claims';
+import { Dispatcher, type DispatcherParts, type DispatchItem } from './dispatcher';
 import { HiveError } from './errors';
-import { relativeToRoot, type HivePaths } from './hive-paths';
-import { newTaskId } from './ids';
-import { dispatchEvents } from './dispatch-events';
-import type { Ledger } from './ledger';
+import { relativeToRoot } from './hive-paths';
 import type { ResponseIndex } from './response-index';
 import { readResponsePreview } from './response-files';
-import type { RoutingTableStore } from './routing';
-import type { TaskIndex } from './task-index';
 import type { TaskView } from './task-view';
-import { readTaskFile, taskFilePath, writeTask, type TaskFileRef, type WrittenTask } from './task-files';
+import { readTaskFile, taskFilePath } from './task-files';
 import type { Waiters, WaitSlot } from './waiters';
 
-export const SERVER_ACTOR = 'hive-control';
-
-export interface ExecutorParts {
-  paths: HivePaths;
-  ledger: Ledger;
-  tasks: TaskIndex;
+export interface ExecutorParts extends DispatcherParts {
   responses: ResponseIndex;
-  routing: RoutingTableStore;
-  waiters: Waiters<CompletedResponse>;
+  waiters: Waiters<CompletedResponse | CancelledOutcome>;
   view: TaskView;
-  /** Called as soon as the task file is in place, before its file event arrives. */
-  onWritten(written: WrittenTask): void;
-  /** Called once a task is on disk and recorded, so a response that arrived early counts. */
-  onDispatched(taskId: string): void;
+  /** Called once tasks are on disk and recorded, so a response that arrived early counts. */
+  onDispatched(results: readonly DispatchResult[]): void;
 }
 
 export interface ExecuteOptions {
@@ -50,9 +42,12 @@ export interface ExecuteOptions {
 
 export class Executor {
   private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly dispatcher: Dispatcher;
   private stopping = false;
 
-  constructor(private readonly parts: ExecutorParts) {}
+  constructor(private readonly parts: ExecutorParts) {
+    this.dispatcher = new Dispatcher(parts);
+  }
 
   /** The server is stopping: dispatches from now on are refused (SHUTTING_DOWN), before anything is written. */
   stopAccepting(): void {
@@ -68,20 +63,14 @@ export class Executor {
   }
 
   async execute(input: RunTaskInput, options: ExecuteOptions = {}): Promise<DispatchResult> {
-    if (this.stopping) {
-      throw new HiveError(
-        'SHUTTING_DOWN',
-        'The server is shutting down; nothing was dispatched. Retry once it is back.',
-      );
-    }
     // The waiting place is taken first: a 429 must leave nothing on disk.
     const slot = input.wait_for_response ? this.parts.waiters.reserve() : null;
-    const dispatching = this.dispatch(input, options);
-    this.inFlight.add(dispatching);
-    void dispatching.finally(() => this.inFlight.delete(dispatching)).catch(() => undefined);
     let result: DispatchResult;
     try {
-      result = await dispatching;
+      const [outcome] = await this.dispatch([{ input }], options.actor ?? SERVER_ACTOR);
+      if (!outcome || outcome instanceof HiveError)
+        throw outcome ?? new HiveError('INTERNAL', 'Nothing was dispatched.');
+      result = outcome;
     } catch (err) {
       slot?.release();
       throw err;
@@ -92,71 +81,58 @@ export class Executor {
     return result;
   }
 
-  private async dispatch(input: RunTaskInput, options: ExecuteOptions): Promise<DispatchResult> {
-    const { paths, tasks, ledger, routing } = this.parts;
-    const actor = options.actor ?? SERVER_ACTOR;
-    const now = new Date();
-    const taskId = input.task_id ?? newTaskId(now, (id) => tasks.isTaken(id));
-    if (!tasks.reserve(taskId)) {
-      const existing = tasks.get(taskId);
-      const where = existing
-        ? ` (${relativeToRoot(paths, taskFilePath(paths, existing))})`
-        : ' (being dispatched right now)';
+  /**
+   * Up to 1,000 tasks in one request, each validated on its own: a bad item gets an error
+   * naming its index and fields, the rest are dispatched and recorded in one commit.
+   */
+  async executeMany(items: readonly unknown[], actor = SERVER_ACTOR): Promise<RunManyResult> {
+    const results = new Array<RunManyResult['results'][number]>(items.length);
+    const valid: { index: number; item: DispatchItem }[] = [];
+    items.forEach((raw, index) => {
+      const parsed = RunTaskInputSchema.safeParse(raw);
+      if (!parsed.success) {
+        results[index] = itemError(
+          index,
+          new HiveError('INVALID_INPUT', `tasks[${index}]: ${describeIssues(parsed.error)}`, fieldErrors(parsed.error)),
+        );
+      } else if (parsed.data.wait_for_response) {
+        results[index] = itemError(
+          index,
+          new HiveError('INVALID_INPUT', `tasks[${index}]: wait_for_response is not available in a batch`, {
+            wait_for_response: ['not available in a batch; dispatch the task alone to wait for it'],
+          }),
+        );
+      } else {
+        valid.push({ index, item: { input: parsed.data } });
+      }
+    });
+    const outcomes = valid.length
+      ? await this.dispatch(
+          valid.map((v) => v.item),
+          actor,
+        )
+      : [];
+    valid.forEach(({ index }, i) => {
+      const outcome = outcomes[i]!;
+      results[index] = outcome instanceof HiveError ? itemError(index, outcome) : outcome;
+    });
+    return { results };
+  }
+
+  /** Dispatches items as one batch (one commit); the retry action adds a lineage to its one item. */
+  async dispatch(items: readonly DispatchItem[], actor: string): Promise<(DispatchResult | HiveError)[]> {
+    if (this.stopping) {
       throw new HiveError(
-        'CONFLICT',
-        `task_id "${taskId}" already exists${where}; choose another task_id, or omit it to get a generated one.`,
+        'SHUTTING_DOWN',
+        'The server is shutting down; nothing was dispatched. Retry once it is back.',
       );
     }
-
-    const startedAt = now.toISOString();
-    const route = routing.decide(input.intent);
-    const routedAt = new Date().toISOString();
-    const task: TaskFile = {
-      task_id: taskId,
-      bot_id: input.bot_id,
-      intent: input.intent,
-      title: input.title,
-      summary: input.summary,
-      kb_entities: input.kb_entities,
-      status: 'active',
-      lane: route.lane,
-      provider: route.provider,
-      delivery_mode: route.delivery,
-      created_at: startedAt,
-      started_at: startedAt,
-      routing: { rule: route.rule, source: route.source },
-    };
-    let written: TaskFileRef | undefined;
-    let taskPath: string;
-    try {
-      const { inode, ...ref } = await writeTask(paths, task, now);
-      this.parts.onWritten({ ...ref, inode });
-      written = ref;
-      taskPath = relativeToRoot(paths, taskFilePath(paths, ref));
-      // Answering only after the commit is what makes a 200 mean "on disk".
-      await ledger.appendAll(dispatchEvents(task, taskPath, actor, { routedAt }));
-    } catch (err) {
-      // Not recorded means not dispatched: take the file back, even if the watcher has seen it.
-      if (written) {
-        await unlink(taskFilePath(paths, written)).catch(() => undefined);
-        tasks.forget(written);
-      }
-      tasks.release(taskId);
-      throw err;
-    }
-    tasks.set(written);
-
-    this.parts.onDispatched(taskId);
-    return {
-      status: 'dispatched',
-      task_id: taskId,
-      bot_id: input.bot_id,
-      lane: route.lane,
-      provider: route.provider,
-      delivery_mode: route.delivery,
-      routing: { rule: route.rule, source: route.source },
-      task_path: taskPath,
-    };
+    const dispatching = this.dispatcher.dispatch(items, actor);
+    this.inFlight.add(dispatching);
+    void dispatching.finally(() => this.inFlight.delete(dispatching)).catch(() => undefined);
+    const outcomes = await dispatching;
+    this.parts.onDispatched(outcomes.filter((o): o is DispatchResult => !(o instanceof HiveError)));
+    return outcomes;
   }
 
   /** The newest response of the task, or null if none has landed. */
@@ -178,13 +154,17 @@ export class Executor {
     signal?: AbortSignal,
     slot?: WaitSlot,
   ): Promise<WaitOutcome> {
-    const { responses, waiters, ledger } = this.parts;
+    const { responses, waiters, ledger, view } = this.parts;
     if (responses.latestFor(taskId)) {
       const ready = await this.checkResponse(taskId);
       if (ready) {
         slot?.release();
         return ready;
       }
+    }
+    if (view.get(taskId)?.state === 'cancelled') {
+      slot?.release();
+      return { status: 'cancelled', task_id: taskId };
     }
     const result = await waiters.wait(taskId, timeoutMs, signal, slot);
     if (result.kind === 'woken') return result.value;
@@ -211,36 +191,27 @@ export class Executor {
   }
 
   async status(taskId: string): Promise<StatusResult> {
-    const { paths, tasks } = this.parts;
+    const { paths, tasks, view } = this.parts;
+    const state = view.get(taskId)?.state;
+    const withState = state ? { state } : {};
     const response = await this.checkResponse(taskId);
-    if (response) return response;
+    if (response) return { ...response, ...withState };
     const ref = tasks.get(taskId);
     if (!ref) return { status: 'not_found', task_id: taskId };
     const file = taskFilePath(paths, ref);
     const read = await readTaskFile(file);
-    if (read.ok) return { status: read.task.status, task: read.task, task_path: relativeToRoot(paths, file) };
+    if (read.ok) {
+      return { status: read.task.status, ...withState, task: read.task, task_path: relativeToRoot(paths, file) };
+    }
     const moved = tasks.get(taskId);
     if (read.missing && moved && moved !== ref) return this.status(taskId);
     if (read.missing) return { status: 'not_found', task_id: taskId };
     return {
       status: 'unreadable',
+      ...withState,
       task_id: taskId,
       task_path: relativeToRoot(paths, file),
       warning: `The task file is ${read.reason}; a bee may have written it badly.`,
-    };
-  }
-
-  /** The task's ledger events in order, with the time each step took. */
-  timeline(taskId: string): Timeline {
-    const events = this.parts.ledger.forTask(taskId);
-    const start = events[0] ? Date.parse(events[0].ts) : 0;
-    return {
-      task_id: taskId,
-      events: events.map((event, i) => ({
-        ...event,
-        since_previous_ms: i === 0 ? null : Date.parse(event.ts) - Date.parse(events[i - 1]!.ts),
-        since_start_ms: Date.parse(event.ts) - start,
-      })),
     };
   }
 
@@ -266,4 +237,12 @@ export class Executor {
   responsePath(name: string): string {
     return relativeToRoot(this.parts.paths, `${this.parts.paths.responses}/${name}`);
   }
+}
+
+function itemError(index: number, err: HiveError): RunManyResult['results'][number] {
+  return {
+    status: 'error',
+    index,
+    error: { code: err.code, message: err.message, ...(err.fields ? { fields: err.fields } : {}) },
+  };
 }

@@ -9,7 +9,13 @@ export interface HivePaths {
   tasks: string;
   responses: string;
   archive: string;
+  /** Tasks of paused bots, kept out of their inboxes until resume (server only). */
+  held: string;
   claims: string;
+  /** Presence files, one per bee. */
+  bees: string;
+  /** Cancel requests for claimed tasks, which bees watch. */
+  cancels: string;
   tmp: string;
   routingFile: string;
   ledgerFile: string;
@@ -26,7 +32,10 @@ export function hivePaths(root: string): HivePaths {
     tasks: path.join(hive, 'tasks'),
     responses: path.join(hive, 'responses'),
     archive: path.join(hive, 'archive'),
+    held: path.join(hive, 'held'),
     claims: path.join(hive, 'claims'),
+    bees: path.join(hive, 'bees'),
+    cancels: path.join(hive, 'cancels'),
     tmp: path.join(hive, 'tmp'),
     routingFile: path.join(deia, 'routing.json'),
     ledgerFile: path.join(deia, 'ledger.db'),
@@ -34,7 +43,16 @@ export function hivePaths(root: string): HivePaths {
 }
 
 export async function ensureHiveDirs(paths: HivePaths): Promise<void> {
-  for (const dir of [paths.tasks, paths.responses, paths.archive, paths.claims, paths.tmp]) {
+  for (const dir of [
+    paths.tasks,
+    paths.responses,
+    paths.archive,
+    paths.held,
+    paths.claims,
+    paths.bees,
+    paths.cancels,
+    paths.tmp,
+  ]) {
     await mkdir(dir, { recursive: true });
   }
 }

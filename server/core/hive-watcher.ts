@@ -1,6 +1,7 @@
 /**
  * File events from the hive, straight from inotify (fs.watch): a response landing, a task
- * file appearing, changing or vanishing, a claim being taken, the routing table changing.
+ * file appearing, changing or vanishing, a claim being taken or let go, a bee's presence
+ * file, the routing table changing. (`held/` is the server's own and needs no watch.)
  * Each event names one file and nothing is re-read, so its cost does not grow with the
  * hive; the owner looks at the file itself (lstat) to learn what happened. A slow
  * re-scan by the owner covers file systems where events get lost.
@@ -17,6 +18,8 @@ export interface HiveWatchHandlers {
   responseTouched(name: string | null): void;
   taskFileTouched(location: TaskLocation, botId: string, fileName: string): void;
   claimTouched(taskId: string): void;
+  /** A bee's presence file `bees/{name}` changed; `null` when the kernel dropped events. */
+  beeTouched(name: string | null): void;
   routingFileTouched(): void;
   error(err: unknown): void;
 }
@@ -43,7 +46,7 @@ export async function watchHive(paths: HivePaths, on: HiveWatchHandlers): Promis
   };
 
   /** `tasks/` and `archive/` hold one folder per bot; each new one gets its own watch. */
-  const watchBotFolders = async (location: TaskLocation) => {
+  const watchBotFolders = async (location: Exclude<TaskLocation, 'held'>) => {
     const base = location === 'tasks' ? paths.tasks : paths.archive;
     const follow = async (botId: string | null, appeared: boolean) => {
       if (!botId || !BotIdSchema.safeParse(botId).success) return;
@@ -61,6 +64,7 @@ export async function watchHive(paths: HivePaths, on: HiveWatchHandlers): Promis
 
   watchDir(paths.responses, (name) => on.responseTouched(name));
   watchDir(paths.claims, (name) => name && on.claimTouched(name));
+  watchDir(paths.bees, (name) => on.beeTouched(name));
   watchDir(paths.deia, (name) => name === path.basename(paths.routingFile) && on.routingFileTouched());
   await watchBotFolders('tasks');
   await watchBotFolders('archive');

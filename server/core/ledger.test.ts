@@ -45,12 +45,11 @@ describe('Ledger', () => {
     expect(batches).toEqual([appended.map((e) => e.id)]);
   });
 
-  it('records task_completed exactly once per task', async () => {
-    const first = await ledger.recordCompletion('T-1', 'test', { via: 'watcher' });
-    const again = await Promise.all([
-      ledger.recordCompletion('T-1', 'test', { via: 'startup' }),
-      ledger.recordCompletion('T-1', 'test', { via: 'poll' }),
-    ]);
+  it("records a task's end exactly once: a second completion or a cancel after it is refused", async () => {
+    const end = (event_type: 'task_completed' | 'task_cancelled', via: string) =>
+      ledger.recordTerminal({ event_type, task_id: 'T-1', actor: 'test', data: { via } });
+    const first = await end('task_completed', 'watcher');
+    const again = await Promise.all([end('task_completed', 'startup'), end('task_cancelled', 'operator')]);
     expect(first?.event_type).toBe('task_completed');
     expect(again).toEqual([null, null]);
     expect(ledger.forTask('T-1')).toHaveLength(1);
@@ -90,7 +89,7 @@ describe('Ledger', () => {
     try {
       expect(inspect.prepare("SELECT name FROM sqlite_master WHERE name = 'events_by_task'").all()).toEqual([]);
       expect(inspect.prepare("SELECT version FROM schema_versions WHERE part = 'ledger'").get()).toEqual({
-        version: 1,
+        version: 2,
       });
     } finally {
       inspect.close();

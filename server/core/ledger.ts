@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import Database from 'better-sqlite3';
-import type { LedgerEvent, LedgerEventType } from '../contracts/ledger';
+import type { LedgerEvent, LedgerEventType, TerminalEventType } from '../contracts/ledger';
 import { storageError } from './errors';
 import { migrate } from './sqlite-schema';
 
@@ -35,6 +35,11 @@ BEGIN SELECT RAISE(ABORT, 'ledger is append-only: UPDATE refused'); END;
 CREATE TRIGGER IF NOT EXISTS events_refuse_delete BEFORE DELETE ON events
 BEGIN SELECT RAISE(ABORT, 'ledger is append-only: DELETE refused'); END;
 `,
+  // A task ends once: completed or cancelled, never both, never twice.
+  `
+DROP INDEX IF EXISTS events_completed_once;
+CREATE UNIQUE INDEX IF NOT EXISTS events_terminal_once ON events (task_id) WHERE event_type IN ('task_completed', 'task_cancelled');
+`,
 ];
 
 interface Row {
@@ -48,7 +53,7 @@ interface Row {
 
 interface Pending {
   event: NewLedgerEvent;
-  /** `task_completed` is recorded at most once per task; a repeat resolves to null. */
+  /** A terminal event is recorded at most once per task; a repeat resolves to null. */
   once: boolean;
   resolve: (row: LedgerEvent | null) => void;
   reject: (err: unknown) => void;
@@ -87,7 +92,13 @@ export class Ledger {
       forTask: this.db.prepare('SELECT * FROM events WHERE task_id = ? ORDER BY id'),
       after: this.db.prepare('SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?'),
       completed: this.db.prepare("SELECT 1 FROM events WHERE task_id = ? AND event_type = 'task_completed'"),
+      finished: this.db.prepare(
+        "SELECT event_type FROM events WHERE task_id = ? AND event_type IN ('task_completed', 'task_cancelled')",
+      ),
       lastId: this.db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM events'),
+      forBulk: this.db.prepare(
+        "SELECT * FROM events WHERE event_type IN ('bulk_started', 'bulk_finished') AND json_extract(data, '$.bulk_id') = ? ORDER BY id",
+      ),
     };
     this.events.setMaxListeners(0);
   }
@@ -118,13 +129,18 @@ export class Ledger {
     return Promise.all(events.map((e) => this.append(e)));
   }
 
-  /** Records `task_completed` unless the task already has one; resolves to null then. */
-  recordCompletion(taskId: string, actor: string, data: Record<string, unknown>): Promise<LedgerEvent | null> {
-    return this.enqueue({ event_type: 'task_completed', task_id: taskId, actor, data }, true);
+  /** Records the task's end (completed or cancelled) unless it already has one; resolves to null then. */
+  recordTerminal(event: NewLedgerEvent & { event_type: TerminalEventType }): Promise<LedgerEvent | null> {
+    return this.enqueue(event, true);
   }
 
   forTask(taskId: string): LedgerEvent[] {
     return (this.statements.forTask.all(taskId) as Row[]).map(toEvent);
+  }
+
+  /** The start and end of a bulk action. */
+  forBulk(bulkId: string): LedgerEvent[] {
+    return (this.statements.forBulk.all(bulkId) as Row[]).map(toEvent);
   }
 
   after(lastId: number, limit = 1000): LedgerEvent[] {
@@ -133,6 +149,11 @@ export class Ledger {
 
   isCompleted(taskId: string): boolean {
     return this.statements.completed.get(taskId) !== undefined;
+  }
+
+  /** The task's terminal event type, if it has ended. */
+  finished(taskId: string): TerminalEventType | null {
+    return (this.statements.finished.get(taskId) as { event_type: TerminalEventType } | undefined)?.event_type ?? null;
   }
 
   lastId(): number {

@@ -8,11 +8,15 @@ export class PerKeyQueue {
   private readonly tails = new Map<string, Promise<void>>();
   private stopped = false;
 
-  run(key: string, work: () => Promise<void>): Promise<void> {
-    if (this.stopped) return Promise.resolve();
+  /** Runs `work` after the work already asked for `key`; once stopped, runs nothing and resolves to undefined. */
+  run<T>(key: string, work: () => Promise<T>): Promise<T | undefined> {
+    if (this.stopped) return Promise.resolve(undefined);
     const previous = this.tails.get(key) ?? Promise.resolve();
     const next = previous.then(work);
-    const tail = next.catch(() => undefined);
+    const tail = next.then(
+      () => undefined,
+      () => undefined,
+    );
     this.tails.set(key, tail);
     void tail.then(() => {
       if (this.tails.get(key) === tail) this.tails.delete(key);

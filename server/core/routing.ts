@@ -1,6 +1,7 @@
 /** decideRoute and the routing table in force: the default, or a validated `.deia/routing.json`. */
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
+import type { ExplainResult } from '../contracts/actions';
 import { describeIssues } from '../contracts/issues';
 import { RoutingTableSchema, type RouteDecision, type RoutingSource, type RoutingTable } from '../contracts/routing';
 
@@ -35,6 +36,24 @@ export function decideRoute(intent: string, active: ActiveRoutingTable): RouteDe
     delivery: target.delivery,
     rule: rule?.name ?? 'fallback',
     source: active.source,
+  };
+}
+
+/** Where a task with this intent would go and why: every rule, and whether it matched. */
+export function explainRoute(intent: string, active: ActiveRoutingTable): ExplainResult {
+  const wanted = intent.trim().toLowerCase();
+  const decision = decideRoute(intent, active);
+  return {
+    lane: decision.lane,
+    provider: decision.provider,
+    delivery: decision.delivery,
+    rule: decision.rule,
+    source: decision.source,
+    rules: active.table.rules.map((rule) => ({
+      name: rule.name,
+      intents: rule.intents,
+      matched: rule.intents.some((i) => i.trim().toLowerCase() === wanted),
+    })),
   };
 }
 

@@ -1,6 +1,7 @@
 /** Task files on disk: `{stamp}-{task_id}.json` under `tasks/{bot_id}/` (and `archive/{bot_id}/`). */
 import { constants } from 'node:fs';
-import { lstat, mkdir, open, readdir } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { lstat, mkdir, open, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BotIdSchema, ID_PATTERN } from '../contracts/ids';
 import { TaskFileSchema, type TaskFile } from '../contracts/task';
@@ -10,9 +11,16 @@ import type { HivePaths } from './hive-paths';
 import { fileStamp } from './ids';
 
 const TASK_FILE_NAME = /^(\d{8}T\d{9}Z)-(.+)\.json$/;
-const MAX_TASK_FILE_BYTES = 1024 * 1024;
+/** Larger than any task the API accepts (summaries run to the request body limit), smaller than a mistake. */
+const MAX_TASK_FILE_BYTES = 24 * 1024 * 1024;
 
-export type TaskLocation = 'tasks' | 'archive';
+/** Where a task file is: a bot's inbox, the archive of finished tasks, or held while its bot is paused. */
+export type TaskLocation = 'tasks' | 'archive' | 'held';
+
+const LOCATION_DIR = { tasks: 'tasks', archive: 'archive', held: 'held' } as const satisfies Record<
+  TaskLocation,
+  keyof HivePaths
+>;
 
 export interface TaskFileRef {
   taskId: string;
@@ -32,7 +40,7 @@ export function parseTaskFileName(fileName: string): { stamp: string; taskId: st
 }
 
 export function taskFilePath(paths: HivePaths, ref: Omit<TaskFileRef, 'taskId'>): string {
-  return path.join(ref.location === 'tasks' ? paths.tasks : paths.archive, ref.botId, ref.fileName);
+  return path.join(paths[LOCATION_DIR[ref.location]], ref.botId, ref.fileName);
 }
 
 /**
@@ -61,13 +69,23 @@ export async function realFolder(dir: string, label: string): Promise<void> {
   }
 }
 
-/** Publishes a new task file; refuses (409) rather than replace an existing one. */
-export async function writeTask(paths: HivePaths, task: TaskFile, at: Date): Promise<WrittenTask> {
-  const dir = path.join(paths.tasks, task.bot_id);
-  await realFolder(dir, `tasks/${task.bot_id}`);
+/** Publishes a new task file (in its bot's inbox, or held); refuses (409) rather than replace an existing one. */
+export async function writeTask(
+  paths: HivePaths,
+  task: TaskFile,
+  at: Date,
+  location: Exclude<TaskLocation, 'archive'> = 'tasks',
+): Promise<WrittenTask> {
   const fileName = `${fileStamp(at)}-${task.task_id}.json`;
-  const inode = await publishFile(paths.tmp, path.join(dir, fileName), `${JSON.stringify(task, null, 2)}\n`);
-  return { taskId: task.task_id, botId: task.bot_id, fileName, location: 'tasks', inode };
+  return publishTask(paths, task, { taskId: task.task_id, botId: task.bot_id, fileName, location });
+}
+
+/** Publishes a task file at `ref` (a new file: an existing one is never replaced). */
+export async function publishTask(paths: HivePaths, task: TaskFile, ref: TaskFileRef): Promise<WrittenTask> {
+  const file = taskFilePath(paths, ref);
+  await realFolder(path.dirname(file), `${LOCATION_DIR[ref.location]}/${ref.botId}`);
+  const inode = await publishFile(paths.tmp, file, `${JSON.stringify(task, null, 2)}\n`);
+  return { ...ref, inode };
 }
 
 export type TaskFileRead = { ok: true; task: TaskFile } | { ok: false; reason: string; missing?: boolean };
@@ -105,7 +123,7 @@ export async function readTaskFile(file: string): Promise<TaskFileRead> {
 
 /** Every well-named task file under `tasks/` or `archive/`; symlinks and strays are skipped. */
 export async function scanTaskFiles(paths: HivePaths, location: TaskLocation): Promise<TaskFileRef[]> {
-  const base = location === 'tasks' ? paths.tasks : paths.archive;
+  const base = paths[LOCATION_DIR[location]];
   const refs: TaskFileRef[] = [];
   for (const botDir of await readdir(base, { withFileTypes: true }).catch(() => [])) {
     if (!botDir.isDirectory() || !BotIdSchema.safeParse(botDir.name).success) continue;
@@ -117,4 +135,33 @@ export async function scanTaskFiles(paths: HivePaths, location: TaskLocation): P
     }
   }
   return refs;
+}
+
+/**
+ * Rewrites a task file's status the way the contract lets bees do it: the whole file in
+ * `tmp/`, renamed over the old one, nothing else changed. Returns false when the file is gone.
+ */
+export async function rewriteTaskStatus(
+  paths: HivePaths,
+  ref: Omit<TaskFileRef, 'taskId'>,
+  status: string,
+): Promise<boolean> {
+  const file = taskFilePath(paths, ref);
+  let task: Record<string, unknown>;
+  try {
+    task = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw storageError(err, `reading ${ref.fileName}`);
+  }
+  const tmp = path.join(paths.tmp, `${process.pid}.status.${randomBytes(4).toString('hex')}.json`);
+  try {
+    await writeFile(tmp, `${JSON.stringify({ ...task, status }, null, 2)}\n`);
+    await rename(tmp, file);
+    return true;
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw storageError(err, `rewriting ${ref.fileName}`);
+  }
 }

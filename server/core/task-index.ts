@@ -49,7 +49,12 @@ export class TaskIndex {
   /** Forgets a file that disappeared, unless the index already points elsewhere. */
   forget(ref: TaskFileRef): void {
     const existing = this.refs.get(ref.taskId);
-    if (existing && existing.location === ref.location && existing.fileName === ref.fileName) {
+    if (
+      existing &&
+      existing.location === ref.location &&
+      existing.botId === ref.botId &&
+      existing.fileName === ref.fileName
+    ) {
       this.refs.delete(ref.taskId);
     }
   }

@@ -1,14 +1,21 @@
 /**
  * The task list as a read model of the ledger: a `task_view` table (plus a full-text
- * index of titles and summaries) updated in the same transaction as the events it comes
- * from, and rebuilt from the events if it is ever missing.
+ * index of titles and summaries) kept by task-projection.ts, updated in the same
+ * transaction as the events it comes from, and rebuilt from the events when it is missing
+ * or its schema grew.
  */
+import type Database from 'better-sqlite3';
 import { ID_PATTERN } from '../contracts/ids';
 import type { LedgerEvent } from '../contracts/ledger';
 import type { TaskList, TaskListQuery, TaskRow } from '../contracts/task-list';
-import type Database from 'better-sqlite3';
+import { CLAIMED_STATES } from '../contracts/task-state';
+import type { BotView } from './bot-view';
 import type { Ledger } from './ledger';
 import { migrate } from './sqlite-schema';
+import { projectTask } from './task-projection';
+
+/** The list's filters without paging: what a bulk action or an export matches. */
+export type TaskFilter = Omit<TaskListQuery, 'cursor' | 'limit'>;
 
 /** Schema steps, applied once each (sqlite-schema.ts). */
 const SCHEMA = [
@@ -39,39 +46,83 @@ CREATE INDEX IF NOT EXISTS task_view_bot ON task_view (bot_id, seq);
 CREATE INDEX IF NOT EXISTS task_view_intent ON task_view (intent, seq);
 CREATE VIRTUAL TABLE IF NOT EXISTS task_search USING fts5 (title, summary, tokenize = 'unicode61');
 `,
+  // Delivery states, claims by bee, attempts and lineage. The rows are rebuilt from the ledger.
+  `
+ALTER TABLE task_view ADD COLUMN state TEXT NOT NULL DEFAULT 'waiting';
+ALTER TABLE task_view ADD COLUMN state_since TEXT NOT NULL DEFAULT '';
+ALTER TABLE task_view ADD COLUMN claimed_by_bee TEXT;
+ALTER TABLE task_view ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE task_view ADD COLUMN retried_from TEXT;
+ALTER TABLE task_view ADD COLUMN retried_by TEXT;
+CREATE INDEX IF NOT EXISTS task_view_state ON task_view (state, seq);
+CREATE INDEX IF NOT EXISTS task_view_bot_state ON task_view (bot_id, state, seq);
+CREATE INDEX IF NOT EXISTS task_view_retried_from ON task_view (retried_from) WHERE retried_from IS NOT NULL;
+DELETE FROM task_view;
+DELETE FROM task_search;
+`,
 ];
 
-const TERMINAL = 'completed';
+const COLUMNS = [
+  'seq',
+  'task_id',
+  'bot_id',
+  'intent',
+  'title',
+  'lane',
+  'provider',
+  'delivery_mode',
+  'rule',
+  'routing_source',
+  'status',
+  'state',
+  'state_since',
+  'task_path',
+  'created_at',
+  'updated_at',
+  'claimed_by',
+  'claimed_by_bee',
+  'attempt',
+  'response_path',
+  'completed_at',
+  'retried_from',
+  'retried_by',
+] as const satisfies readonly (keyof TaskRow)[];
+
+/** Which tasks count as stuck right now: liveness is the server's to know, so it is passed in. */
+export interface StuckCriteria {
+  /** Bots served by at least one live bee. */
+  liveBots: readonly string[];
+  liveBees: readonly string[];
+  /** In progress since before this (ISO time): running too long. */
+  longRunningBefore: string;
+}
 
 export class TaskView {
   private readonly statements;
   private readonly listStatements = new Map<string, Database.Statement>();
 
-  constructor(private readonly ledger: Ledger) {
+  constructor(
+    private readonly ledger: Ledger,
+    private readonly bots: BotView,
+  ) {
     const db = ledger.db;
     migrate(db, 'task_view', SCHEMA);
     this.statements = {
       insert: db.prepare(
-        `INSERT OR IGNORE INTO task_view (seq, task_id, bot_id, intent, title, status, created_at, updated_at)
-         VALUES (@seq, @task_id, @bot_id, @intent, @title, 'active', @ts, @ts)`,
+        `INSERT INTO task_view (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})`,
+      ),
+      update: db.prepare(
+        `UPDATE task_view SET ${COLUMNS.filter((c) => c !== 'seq' && c !== 'task_id')
+          .map((c) => `${c} = @${c}`)
+          .join(', ')} WHERE task_id = @task_id`,
       ),
       index: db.prepare('INSERT INTO task_search (rowid, title, summary) VALUES (?, ?, ?)'),
-      routed: db.prepare(
-        `UPDATE task_view SET lane = @lane, provider = @provider, delivery_mode = @delivery, rule = @rule,
-         routing_source = @source, updated_at = @ts WHERE task_id = @task_id`,
-      ),
-      moved: db.prepare('UPDATE task_view SET task_path = @task_path, updated_at = @ts WHERE task_id = @task_id'),
-      claimed: db.prepare('UPDATE task_view SET claimed_by = @bot, updated_at = @ts WHERE task_id = @task_id'),
-      status: db.prepare(
-        `UPDATE task_view SET status = @status, updated_at = @ts WHERE task_id = @task_id AND status <> '${TERMINAL}'`,
-      ),
-      completed: db.prepare(
-        // A blocked task that answered (to say why) stays blocked in the list.
-        `UPDATE task_view SET status = CASE status WHEN 'blocked' THEN 'blocked' ELSE '${TERMINAL}' END,
-         response_path = @response_path, completed_at = @ts, updated_at = @ts WHERE task_id = @task_id`,
-      ),
       get: db.prepare('SELECT * FROM task_view WHERE task_id = ?'),
       count: db.prepare('SELECT COUNT(*) AS n FROM task_view'),
+      oldestWaiting: db.prepare(
+        "SELECT created_at FROM task_view WHERE bot_id = ? AND state = 'waiting' ORDER BY seq LIMIT 1",
+      ),
+      inState: db.prepare('SELECT * FROM task_view WHERE state = ? ORDER BY seq'),
     };
     ledger.project((events) => this.apply(events));
     this.rebuildIfEmpty();
@@ -81,18 +132,47 @@ export class TaskView {
     return this.statements.get.get(taskId) as TaskRow | undefined;
   }
 
-  list(query: TaskListQuery): TaskList {
+  /** When the oldest task waiting in the bot's inbox was dispatched, or null. */
+  oldestWaiting(botId: string): string | null {
+    return (this.statements.oldestWaiting.get(botId) as { created_at: string } | undefined)?.created_at ?? null;
+  }
+
+  /** Every task in one state, oldest first (for the few states that stay small: claimed, in progress, cancelling). */
+  inState(state: TaskRow['state']): TaskRow[] {
+    return this.statements.inState.all(state) as TaskRow[];
+  }
+
+  list(query: TaskListQuery, stuck?: StuckCriteria): TaskList {
+    const { where, params } = this.filter(query, stuck);
+    if (query.cursor) where.push('seq < @cursor');
+    const sql = `SELECT * FROM task_view ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT @limit`;
+    const rows = this.listStatement(sql).all({ ...params, cursor: query.cursor, limit: query.limit + 1 }) as TaskRow[];
+    const items = rows.slice(0, query.limit);
+    return { items, next_cursor: rows.length > query.limit ? items[items.length - 1]!.seq : null };
+  }
+
+  /** The ids of every task the filter matches, newest first (a bulk action fixes its set with this). */
+  ids(query: TaskFilter, stuck?: StuckCriteria): string[] {
+    const { where, params } = this.filter(query, stuck);
+    const sql = `SELECT task_id FROM task_view ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC`;
+    return (this.listStatement(sql).pluck().all(params) as string[]).slice();
+  }
+
+  /** How many tasks the filter matches (what a bulk action would touch). */
+  count(query: TaskFilter, stuck?: StuckCriteria): number {
+    const { where, params } = this.filter(query, stuck);
+    const sql = `SELECT COUNT(*) FROM task_view ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`;
+    return this.listStatement(sql).pluck().get(params) as number;
+  }
+
+  private filter(query: TaskFilter, stuck?: StuckCriteria): { where: string[]; params: Record<string, unknown> } {
     const where: string[] = [];
-    const params: Record<string, unknown> = { limit: query.limit + 1 };
-    for (const key of ['status', 'lane', 'provider', 'bot_id', 'intent'] as const) {
+    const params: Record<string, unknown> = {};
+    for (const key of ['status', 'state', 'lane', 'provider', 'bot_id', 'intent'] as const) {
       const value = query[key];
       if (value === undefined) continue;
       where.push(`${key} = @${key}`);
       params[key] = value;
-    }
-    if (query.cursor) {
-      where.push('seq < @cursor');
-      params.cursor = query.cursor;
     }
     const search = query.search?.trim();
     if (search) {
@@ -103,10 +183,13 @@ export class TaskView {
       params.id_from = search;
       if (words) params.words = words;
     }
-    const sql = `SELECT * FROM task_view ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT @limit`;
-    const rows = this.listStatement(sql).all(params) as TaskRow[];
-    const items = rows.slice(0, query.limit);
-    return { items, next_cursor: rows.length > query.limit ? items[items.length - 1]!.seq : null };
+    if (query.stuck && stuck) {
+      where.push(STUCK_SQL);
+      params.live_bots = JSON.stringify(stuck.liveBots);
+      params.live_bees = JSON.stringify(stuck.liveBees);
+      params.long_before = stuck.longRunningBefore;
+    }
+    return { where, params };
   }
 
   /** One prepared statement per filter combination (a few dozen at most), reused by every call. */
@@ -119,54 +202,43 @@ export class TaskView {
   private apply(events: LedgerEvent[]): void {
     const s = this.statements;
     for (const event of events) {
-      if (!event.task_id) continue;
-      const data = event.data as Record<string, string>;
-      const base = { task_id: event.task_id, ts: event.ts };
-      switch (event.event_type) {
-        case 'task_execution_started':
-          if (
-            s.insert.run({ ...base, seq: event.id, bot_id: data.bot_id, intent: data.intent, title: data.title })
-              .changes
-          ) {
-            s.index.run(event.id, data.title ?? '', data.summary ?? '');
-          }
-          break;
-        case 'task_routed':
-          s.routed.run({
-            ...base,
-            lane: data.lane,
-            provider: data.provider,
-            delivery: data.delivery,
-            rule: data.rule,
-            source: data.source,
-          });
-          break;
-        case 'task_dispatched':
-        case 'task_archived':
-          s.moved.run({ ...base, task_path: data.task_path });
-          break;
-        case 'task_claimed':
-          s.claimed.run({ ...base, bot: data.bot_id ?? null });
-          break;
-        case 'task_status_changed':
-          s.status.run({ ...base, status: data.status });
-          break;
-        case 'task_completed':
-          s.completed.run({ ...base, response_path: data.response_path ?? null });
-          break;
-        default:
-          break;
+      if (!event.task_id) {
+        this.bots.applyHiveEvent(event);
+        continue;
       }
+      const before = this.get(event.task_id) ?? null;
+      const after = projectTask(before, event);
+      if (!after || after === before) continue;
+      if (before) {
+        s.update.run(after);
+      } else {
+        s.insert.run(after);
+        const summary = event.data.summary;
+        s.index.run(after.seq, after.title, typeof summary === 'string' ? summary : '');
+      }
+      this.bots.count(before, after);
     }
   }
 
   private rebuildIfEmpty(): void {
     if ((this.statements.count.get() as { n: number }).n > 0) return;
     this.ledger.db.transaction(() => {
+      this.bots.reset();
       for (const event of this.ledger.all()) this.apply([event]);
     })();
   }
 }
+
+const CLAIMED_LIST = [...CLAIMED_STATES].map((s) => `'${s}'`).join(', ');
+
+/** The tasks the health view warns about (see bots-health.ts for the same rules in words). */
+const STUCK_SQL = `(
+  (state = 'waiting' AND bot_id NOT IN (SELECT value FROM json_each(@live_bots)))
+  OR (state IN (${CLAIMED_LIST}) AND NOT (
+    claimed_by_bee IN (SELECT value FROM json_each(@live_bees))
+    OR (claimed_by_bee IS NULL AND claimed_by IN (SELECT value FROM json_each(@live_bots)))))
+  OR (state = 'in_progress' AND state_since < @long_before)
+)`;
 
 function looksLikeIdPrefix(search: string): boolean {
   return ID_PATTERN.test(search) && /[-._]/.test(search);

@@ -69,9 +69,17 @@ export async function readBodyText(req: Request, limitBytes: number): Promise<st
   }
 }
 
-export async function readJsonBody(req: Request, limitBytes: number): Promise<unknown> {
+/** The body as JSON; an empty body is refused, or read as `{}` for requests whose fields are all optional. */
+export async function readJsonBody(
+  req: Request,
+  limitBytes: number,
+  options: { emptyIsObject?: boolean } = {},
+): Promise<unknown> {
   const text = await readBodyText(req, limitBytes);
-  if (text.trim() === '') throw new HiveError('BAD_JSON', 'The body is empty; send a JSON object.');
+  if (text.trim() === '') {
+    if (options.emptyIsObject) return {};
+    throw new HiveError('BAD_JSON', 'The body is empty; send a JSON object.');
+  }
   try {
     return JSON.parse(text);
   } catch (err) {

@@ -14,7 +14,7 @@ let hive: TempHive;
 let caller: ReturnType<typeof createCaller>;
 beforeEach(async () => {
   hive = await openTempHive();
-  caller = createCaller({ hive, actor: 'test' });
+  caller = createCaller({ service: hive.service, actor: 'test' });
 });
 afterEach(() => hive.cleanup());
 
@@ -41,7 +41,7 @@ describe('tasks.run and tasks.status', () => {
         body: JSON.stringify({ ...hello, title: '', timeout_seconds: 0 }),
       }),
       router: appRouter,
-      createContext: () => ({ hive, actor: 'test' }),
+      createContext: () => ({ service: hive.service, actor: 'test' }),
     });
     expect(res.status).toBe(400);
     const { error } = (await res.json()) as { error: { message: string; data: Record<string, unknown> } };

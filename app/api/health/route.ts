@@ -1,5 +1,5 @@
-/** GET /api/health: ready once the hive is open (used by tests, scripts and the bench to wait for start-up). */
-import { getHive } from '@/server/hive-instance';
-import { apiRoute, json } from '@/server/http/respond';
+/** GET /api/health: ready once the hive is open (tests, scripts and the bench wait on it). */
+import { ENDPOINTS } from '@/server/http/endpoints';
+import { restRoute } from '@/server/http/rest-route';
 
-export const GET = apiRoute(async () => json((await getHive()).health()));
+export const GET = restRoute(ENDPOINTS.health);

@@ -1,10 +1,12 @@
-/** routing.table: the table in force, where it came from, and why a newer file was refused. */
-import type { RoutingInfo } from '../../contracts/hive';
+/** routing.*: the table in force (where it came from, why a newer file was refused), and where a task would go. */
+import { ExplainInputSchema, ExplainResultSchema } from '../../contracts/actions';
+import { RoutingInfoSchema } from '../../contracts/hive';
 import { createTRPCRouter, publicProcedure } from '../init';
 
 export const routingRouter = createTRPCRouter({
-  table: publicProcedure.query(({ ctx }): RoutingInfo => {
-    const { active, error } = ctx.hive.routing;
-    return { source: active.source, loaded_at: active.loadedAt, table: active.table, error };
-  }),
+  table: publicProcedure.output(RoutingInfoSchema).query(({ ctx }) => ctx.service.routingInfo()),
+  explain: publicProcedure
+    .input(ExplainInputSchema)
+    .output(ExplainResultSchema)
+    .query(({ ctx, input }) => ctx.service.explain(input.intent)),
 });

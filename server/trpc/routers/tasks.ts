@@ -1,25 +1,80 @@
-/** tasks.*: the same operations as the REST routes (same schemas, same executor) plus the dashboard's list. */
+/** tasks.*: the same operations as the REST routes (same schemas, same service), plus the dashboard's list. */
 import { z } from 'zod';
-import { TaskIdSchema } from '../../contracts/ids';
-import { TaskListInputSchema } from '../../contracts/task-list';
-import { RunTaskInputSchema, StatusInputSchema, WaitInputSchema } from '../../contracts/task';
+import {
+  ActionResultSchema,
+  ByTaskIdSchema,
+  CancelInputSchema,
+  ReassignInputSchema,
+  ReassignResultSchema,
+  ReclaimResultSchema,
+  RetryInputSchema,
+  RetryResultSchema,
+  RunManyInputSchema,
+  RunManyResultSchema,
+  BulkFilterSchema,
+} from '../../contracts/actions';
+import { TaskDetailSchema, TimelineSchema } from '../../contracts/hive';
+import { TaskListInputSchema, TaskListSchema } from '../../contracts/task-list';
+import {
+  DispatchResultSchema,
+  RunTaskInputSchema,
+  StatusInputSchema,
+  StatusResultSchema,
+  WaitInputSchema,
+  WaitOutcomeSchema,
+} from '../../contracts/task';
 import { createTRPCRouter, publicProcedure } from '../init';
-
-const ByTaskId = z.strictObject({ task_id: TaskIdSchema });
 
 export const tasksRouter = createTRPCRouter({
   run: publicProcedure
     .input(RunTaskInputSchema)
-    .mutation(({ ctx, input, signal }) => ctx.hive.executor.execute(input, { signal, actor: ctx.actor })),
-
+    .output(DispatchResultSchema)
+    .mutation(({ ctx, input, signal }) => ctx.service.run(input, { signal, actor: ctx.actor })),
+  runMany: publicProcedure
+    .input(RunManyInputSchema)
+    .output(RunManyResultSchema)
+    .mutation(({ ctx, input }) => ctx.service.runMany(input.tasks, ctx.actor)),
   wait: publicProcedure
     .input(WaitInputSchema)
-    .mutation(({ ctx, input, signal }) => ctx.hive.executor.wait(input.task_id, input.timeout_seconds * 1000, signal)),
-  status: publicProcedure.input(StatusInputSchema).query(({ ctx, input }) => ctx.hive.executor.status(input.task_id)),
+    .output(WaitOutcomeSchema)
+    .mutation(({ ctx, input, signal }) => ctx.service.wait(input.task_id, input.timeout_seconds, signal)),
+  status: publicProcedure
+    .input(StatusInputSchema)
+    .output(StatusResultSchema)
+    .query(({ ctx, input }) => ctx.service.status(input.task_id)),
+  list: publicProcedure
+    .input(TaskListInputSchema)
+    .output(TaskListSchema)
+    .query(({ ctx, input }) => ctx.service.list(input)),
+  /** How many tasks a filter matches (shown before a bulk action is confirmed). */
+  count: publicProcedure
+    .input(BulkFilterSchema)
+    .output(z.number().int())
+    .query(({ ctx, input }) => ctx.service.count(input)),
+  detail: publicProcedure
+    .input(ByTaskIdSchema)
+    .output(TaskDetailSchema)
+    .query(({ ctx, input }) => ctx.service.detail(input.task_id)),
+  timeline: publicProcedure
+    .input(ByTaskIdSchema)
+    .output(TimelineSchema)
+    .query(({ ctx, input }) => ctx.service.timeline(input.task_id)),
+  history: publicProcedure.input(ByTaskIdSchema).query(({ ctx, input }) => ctx.service.exportTask(input.task_id)),
 
-  list: publicProcedure.input(TaskListInputSchema).query(({ ctx, input }) => ctx.hive.view.list(input)),
-
-  detail: publicProcedure.input(ByTaskId).query(({ ctx, input }) => ctx.hive.executor.detail(input.task_id)),
-
-  timeline: publicProcedure.input(ByTaskId).query(({ ctx, input }) => ctx.hive.executor.timeline(input.task_id)),
+  cancel: publicProcedure
+    .input(ByTaskIdSchema.extend(CancelInputSchema.shape))
+    .output(ActionResultSchema)
+    .mutation(({ ctx, input: { task_id, ...rest } }) => ctx.service.cancel(task_id, rest, ctx.actor)),
+  retry: publicProcedure
+    .input(ByTaskIdSchema.extend(RetryInputSchema.shape))
+    .output(RetryResultSchema)
+    .mutation(({ ctx, input: { task_id, ...edits } }) => ctx.service.retry(task_id, edits, ctx.actor)),
+  reassign: publicProcedure
+    .input(ByTaskIdSchema.extend(ReassignInputSchema.shape))
+    .output(ReassignResultSchema)
+    .mutation(({ ctx, input: { task_id, ...rest } }) => ctx.service.reassign(task_id, rest, ctx.actor)),
+  reclaim: publicProcedure
+    .input(ByTaskIdSchema)
+    .output(ReclaimResultSchema)
+    .mutation(({ ctx, input }) => ctx.service.reclaim(input.task_id, ctx.actor)),
 });

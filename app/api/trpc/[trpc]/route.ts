@@ -21,7 +21,7 @@ const handler = apiRoute(async (incoming: Request) => {
     endpoint: '/api/trpc',
     req,
     router: appRouter,
-    createContext: () => ({ hive, actor: 'trpc' }),
+    createContext: () => ({ service: hive.service, actor: 'trpc' }),
     onError: ({ error, path }) => {
       if (error.code === 'INTERNAL_SERVER_ERROR') log.error(`tRPC ${path ?? '?'} failed`, error.cause ?? error);
     },

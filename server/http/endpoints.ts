@@ -1,0 +1,271 @@
+/**
+ * The REST API, one entry per endpoint: its method and path, the zod schemas of its path
+ * parameters, query, body and reply, and the service call it makes. The route files serve
+ * these entries (rest-route.ts) and GET /api/openapi.json describes them (openapi.ts), so
+ * the description cannot drift from what is served.
+ */
+import { z } from 'zod';
+import {
+  ActionResultSchema,
+  BulkInputSchema,
+  BulkStatusSchema,
+  CancelInputSchema,
+  ExplainInputSchema,
+  ExplainResultSchema,
+  ExportInputSchema,
+  PauseResultSchema,
+  ReassignInputSchema,
+  ReassignResultSchema,
+  ReclaimResultSchema,
+  RetryInputSchema,
+  RetryResultSchema,
+  RunManyInputSchema,
+  RunManyResultSchema,
+} from '../contracts/actions';
+import { BotsHealthSchema, HealthSchema } from '../contracts/health';
+import { BotIdSchema, TaskIdSchema } from '../contracts/ids';
+import { DispatchResultSchema, RunTaskInputSchema, StatusResultSchema } from '../contracts/task';
+import { EXPORT_CONTENT_TYPES } from '../core/actions/export';
+import type { HiveService } from '../core/service';
+
+export interface EndpointCall<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+  req: Request;
+  service: HiveService;
+}
+
+export interface Endpoint<P = unknown, Q = unknown, B = unknown> {
+  method: 'GET' | 'POST';
+  path: string;
+  summary: string;
+  tag: 'tasks' | 'bots' | 'hive' | 'routing';
+  params?: z.ZodType<P>;
+  query?: z.ZodType<Q>;
+  body?: z.ZodType<B>;
+  /** What `body` is called in error messages ("Invalid task: …"). */
+  bodyName?: string;
+  /** An empty body reads as `{}` (actions whose fields are all optional). */
+  emptyBodyIsObject?: boolean;
+  reply: z.ZodType | { contentTypes: Record<string, string> };
+  /** The status of a successful reply (default 200). */
+  status?: (result: unknown) => number;
+  /** Other statuses this endpoint answers with, besides the error table's. */
+  errors: number[];
+  handle(call: EndpointCall<P, Q, B>): unknown;
+}
+
+const define = <P, Q, B>(endpoint: Endpoint<P, Q, B>) => endpoint as Endpoint;
+
+const TaskParams = z.strictObject({ taskId: TaskIdSchema });
+const BotParams = z.strictObject({ botId: BotIdSchema });
+/** Query strings are text: `?stuck=1` (or `true`) turns the stuck filter on. */
+const ExportQuery = ExportInputSchema.extend({
+  stuck: z
+    .enum(['1', 'true', '0', 'false'], { error: 'stuck must be 1 or 0' })
+    .transform((v) => v === '1' || v === 'true')
+    .optional(),
+});
+
+export const ENDPOINTS = {
+  runTask: define({
+    method: 'POST',
+    path: '/api/tasks/run',
+    summary: 'Dispatch a task (route it, write its task file, record it); optionally wait for its response.',
+    tag: 'tasks',
+    body: RunTaskInputSchema,
+    bodyName: 'task',
+    reply: DispatchResultSchema,
+    errors: [409, 422, 429],
+    handle: ({ body, req, service }) => service.run(body, { signal: req.signal, actor: 'rest' }),
+  }),
+  runMany: define({
+    method: 'POST',
+    path: '/api/tasks/run-many',
+    summary: 'Dispatch up to 1,000 tasks in one commit; each is validated on its own.',
+    tag: 'tasks',
+    body: RunManyInputSchema,
+    bodyName: 'batch',
+    reply: RunManyResultSchema,
+    errors: [422],
+    handle: ({ body, service }) => service.runMany(body.tasks, 'rest'),
+  }),
+  status: define({
+    method: 'GET',
+    path: '/api/tasks/status/{taskId}',
+    summary: "A task's response if one landed, else its task file's status; `state` says where delivery stands.",
+    tag: 'tasks',
+    params: TaskParams,
+    reply: StatusResultSchema,
+    status: (result) => ((result as { status: string }).status === 'not_found' ? 404 : 200),
+    errors: [404],
+    handle: ({ params, service }) => service.status(params.taskId),
+  }),
+  cancel: define({
+    method: 'POST',
+    path: '/api/tasks/{taskId}/cancel',
+    summary: 'Cancel a task: unclaimed, it leaves the inbox at once; claimed, its bee is asked to stop (cancelling).',
+    tag: 'tasks',
+    params: TaskParams,
+    body: CancelInputSchema,
+    emptyBodyIsObject: true,
+    reply: ActionResultSchema,
+    errors: [404, 409],
+    handle: ({ params, body, service }) => service.cancel(params.taskId, body, 'rest'),
+  }),
+  retry: define({
+    method: 'POST',
+    path: '/api/tasks/{taskId}/retry',
+    summary:
+      'Retry a finished or blocked task as a new task, optionally edited; the new task file carries its lineage.',
+    tag: 'tasks',
+    params: TaskParams,
+    body: RetryInputSchema,
+    emptyBodyIsObject: true,
+    reply: RetryResultSchema,
+    errors: [404, 409],
+    handle: ({ params, body, service }) => service.retry(params.taskId, body, 'rest'),
+  }),
+  reassign: define({
+    method: 'POST',
+    path: '/api/tasks/{taskId}/reassign',
+    summary: 'Move an unclaimed task to another bot (dry_run to see what would happen).',
+    tag: 'tasks',
+    params: TaskParams,
+    body: ReassignInputSchema,
+    reply: ReassignResultSchema,
+    errors: [404, 409],
+    handle: ({ params, body, service }) => service.reassign(params.taskId, body, 'rest'),
+  }),
+  reclaim: define({
+    method: 'POST',
+    path: '/api/tasks/{taskId}/reclaim',
+    summary: 'Release a stale claim (its bee is not live): the task waits again for a live bee, as the next attempt.',
+    tag: 'tasks',
+    params: TaskParams,
+    body: z.strictObject({}),
+    emptyBodyIsObject: true,
+    reply: ReclaimResultSchema,
+    errors: [404, 409],
+    handle: ({ params, service }) => service.reclaim(params.taskId, 'rest'),
+  }),
+  history: define({
+    method: 'GET',
+    path: '/api/tasks/{taskId}/export',
+    summary: "One task's whole history: its row, task file, every ledger event and its response.",
+    tag: 'tasks',
+    params: TaskParams,
+    reply: z.object({ task_id: TaskIdSchema, events: z.array(z.unknown()) }).loose(),
+    errors: [404],
+    handle: ({ params, service }) => service.exportTask(params.taskId),
+  }),
+  exportTasks: define({
+    method: 'GET',
+    path: '/api/tasks/export',
+    summary: 'The filtered task list (the filters of tasks.list) as JSON, CSV or NDJSON, streamed.',
+    tag: 'tasks',
+    query: ExportQuery,
+    reply: { contentTypes: EXPORT_CONTENT_TYPES },
+    errors: [422],
+    handle: ({ query, service }) => {
+      const chunks = service.exportTasks(query);
+      const encoder = new TextEncoder();
+      const body = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          const next = await chunks.next();
+          if (next.done) controller.close();
+          else controller.enqueue(encoder.encode(next.value));
+        },
+        async cancel() {
+          await chunks.return(undefined);
+        },
+      });
+      const stamp = new Date().toISOString().replace(/[-:]/g, '').slice(0, 15);
+      return new Response(body, {
+        headers: {
+          'content-type': EXPORT_CONTENT_TYPES[query.format],
+          'content-disposition': `attachment; filename="hive-tasks-${stamp}.${query.format}"`,
+          'cache-control': 'no-store',
+        },
+      });
+    },
+  }),
+  pause: define({
+    method: 'POST',
+    path: '/api/bots/{botId}/pause',
+    summary: 'Pause a bot: its new tasks are recorded and held out of its inbox until it resumes.',
+    tag: 'bots',
+    params: BotParams,
+    body: z.strictObject({}),
+    emptyBodyIsObject: true,
+    reply: PauseResultSchema,
+    errors: [],
+    handle: ({ params, service }) => service.pause(params.botId, 'rest'),
+  }),
+  resume: define({
+    method: 'POST',
+    path: '/api/bots/{botId}/resume',
+    summary: 'Resume a bot: its held tasks go to its inbox, oldest first.',
+    tag: 'bots',
+    params: BotParams,
+    body: z.strictObject({}),
+    emptyBodyIsObject: true,
+    reply: PauseResultSchema,
+    errors: [],
+    handle: ({ params, service }) => service.resume(params.botId, 'rest'),
+  }),
+  bulk: define({
+    method: 'POST',
+    path: '/api/bulk',
+    summary: 'Cancel, retry, reassign or reclaim many tasks, by ids or by filter; the set is fixed when it starts.',
+    tag: 'tasks',
+    body: BulkInputSchema,
+    bodyName: 'bulk action',
+    reply: z.object({ bulk_id: z.string().nullable(), matched: z.number().int(), dry_run: z.boolean() }),
+    status: (result) => ((result as { dry_run: boolean }).dry_run ? 200 : 202),
+    errors: [422],
+    handle: ({ body, service }) => service.bulk(body, 'rest'),
+  }),
+  bulkStatus: define({
+    method: 'GET',
+    path: '/api/bulk/{bulkId}',
+    summary: "A bulk action's progress.",
+    tag: 'tasks',
+    params: z.strictObject({ bulkId: z.string().regex(/^BULK-[0-9a-f-]+$/, 'not a bulk id') }),
+    reply: BulkStatusSchema,
+    errors: [404],
+    handle: ({ params, service }) => service.bulkStatus(params.bulkId),
+  }),
+  bots: define({
+    method: 'GET',
+    path: '/api/hive/bots',
+    summary: 'Inbox health: per bot and per bee, with warnings (no_live_bee, stale_claim, long_running).',
+    tag: 'hive',
+    reply: BotsHealthSchema,
+    errors: [],
+    handle: ({ service }) => service.bots(),
+  }),
+  health: define({
+    method: 'GET',
+    path: '/api/health',
+    summary: 'Readiness: 200 once the hive is open.',
+    tag: 'hive',
+    reply: HealthSchema,
+    errors: [],
+    handle: ({ service }) => service.health(),
+  }),
+  explain: define({
+    method: 'POST',
+    path: '/api/routing/explain',
+    summary: 'Where a task would go and why: the rule that fires, and for every rule whether it matched.',
+    tag: 'routing',
+    body: ExplainInputSchema,
+    bodyName: 'task',
+    reply: ExplainResultSchema,
+    errors: [422],
+    handle: ({ body, service }) => service.explain(body.intent),
+  }),
+} satisfies Record<string, Endpoint>;
+
+export type EndpointName = keyof typeof ENDPOINTS;
