@@ -16,21 +16,26 @@ function tmpName(tmpDir: string): string {
   return path.join(tmpDir, `${process.pid}.${sequence}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
-/** Returns the published file's inode, so its own file event can be recognised later. */
-export async function publishFile(tmpDir: string, finalPath: string, data: string): Promise<number> {
+/** Which file this is: inode, size and mtime (an inode alone is reused once freed). */
+export function fileIdentity(stat: { ino: number; size: number; mtimeMs: number }): string {
+  return `${stat.ino}:${stat.size}:${stat.mtimeMs}`;
+}
+
+/** Returns the published file's identity, so its own file event can be recognised later. */
+export async function publishFile(tmpDir: string, finalPath: string, data: string): Promise<string> {
   const tmp = tmpName(tmpDir);
   try {
     const handle = await open(tmp, 'wx', 0o644);
-    let inode: number;
+    let identity: string;
     try {
       await handle.writeFile(data, 'utf8');
       await handle.sync();
-      inode = (await handle.stat()).ino;
+      identity = fileIdentity(await handle.stat());
     } finally {
       await handle.close();
     }
     await link(tmp, finalPath);
-    return inode;
+    return identity;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
       throw new HiveError('CONFLICT', `${path.basename(finalPath)} already exists; it was left untouched.`);

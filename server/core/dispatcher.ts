@@ -122,8 +122,8 @@ export class Dispatcher {
         ...item.lineage,
       };
       const held = bots.isPaused(input.bot_id);
-      const { inode, ...ref } = await writeTask(paths, task, now, held ? 'held' : 'tasks');
-      if (!held) this.parts.onWritten({ ...ref, inode });
+      const { identity, ...ref } = await writeTask(paths, task, now, held ? 'held' : 'tasks');
+      if (!held) this.parts.onWritten({ ...ref, identity });
       return {
         task,
         ref,

@@ -8,6 +8,7 @@ import { constants } from 'node:fs';
 import { lstat, open, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { BeePresenceSchema } from '../contracts/bee';
+import { fileIdentity } from './atomic-write';
 import { SERVER_ACTOR } from './claims';
 import { FileSettling } from './file-settling';
 import type { HiveParts } from './hive-parts';
@@ -22,7 +23,7 @@ const MAX_PRESENCE_BYTES = 64 * 1024;
 export class HiveReactor {
   private readonly settling: FileSettling;
   /** Inodes of task files this process just published: their own file event needs no second look. */
-  private readonly ownWrites = new Map<string, number>();
+  private readonly ownWrites = new Map<string, string>();
 
   constructor(
     private readonly parts: HiveParts,
@@ -39,7 +40,7 @@ export class HiveReactor {
   /** A task file this process wrote: its own file event is not a bee's rewrite. */
   wrote(written: WrittenTask): void {
     if (this.ownWrites.size > 10_000) this.ownWrites.clear();
-    this.ownWrites.set(`${written.botId}/${written.fileName}`, written.inode);
+    this.ownWrites.set(`${written.botId}/${written.fileName}`, written.identity);
   }
 
   /** A task file appeared, changed or vanished (a bee rewrote its status, or it was archived). */
@@ -55,11 +56,12 @@ export class HiveReactor {
     }
     tasks.set(ref);
     const key = `${botId}/${fileName}`;
-    // Our own publication, unchanged since: nothing a bee did to look at. A bee's rewrite
-    // arrives as a new file (a new inode) and is read.
-    if (location === 'tasks' && this.ownWrites.get(key) === stat.ino) {
+    // Our own publication, unchanged since: nothing a bee did to look at. Only the first
+    // event after it can be ours; a bee's rewrite is another file (inode, size, time) and is read.
+    const own = location === 'tasks' ? this.ownWrites.get(key) : undefined;
+    if (own !== undefined) {
       this.ownWrites.delete(key);
-      return;
+      if (own === fileIdentity(stat)) return;
     }
     if (location === 'tasks') await this.activity.noticeStatus(parsed.taskId, botId, fileName);
   }

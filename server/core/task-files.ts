@@ -30,7 +30,8 @@ export interface TaskFileRef {
 }
 
 export interface WrittenTask extends TaskFileRef {
-  inode: number;
+  /** Its fileIdentity (atomic-write.ts) when it was published. */
+  identity: string;
 }
 
 export function parseTaskFileName(fileName: string): { stamp: string; taskId: string } | null {
@@ -84,8 +85,8 @@ export async function writeTask(
 export async function publishTask(paths: HivePaths, task: TaskFile, ref: TaskFileRef): Promise<WrittenTask> {
   const file = taskFilePath(paths, ref);
   await realFolder(path.dirname(file), `${LOCATION_DIR[ref.location]}/${ref.botId}`);
-  const inode = await publishFile(paths.tmp, file, `${JSON.stringify(task, null, 2)}\n`);
-  return { ...ref, inode };
+  const identity = await publishFile(paths.tmp, file, `${JSON.stringify(task, null, 2)}\n`);
+  return { ...ref, identity };
 }
 
 export type TaskFileRead = { ok: true; task: TaskFile } | { ok: false; reason: string; missing?: boolean };

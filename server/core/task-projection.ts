@@ -107,8 +107,11 @@ export function projectTask(row: TaskRecord | null, event: LedgerEvent): TaskRec
       case 'task_cancel_requested':
         return final ? row : moveTo(row, 'cancelling', ts);
       case 'task_cancelled':
+        if (final) return row;
         return moveTo({ ...row, status: 'cancelled', response_path: text(data, 'response_path') }, 'cancelled', ts);
       case 'task_completed': {
+        // A task ends once (the ledger sees to it too).
+        if (final) return row;
         // A blocked task that answered (to say why) stays blocked.
         const state = row.state === 'blocked' ? 'blocked' : 'completed';
         return moveTo(
