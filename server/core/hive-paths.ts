@@ -10,6 +10,10 @@ export interface HivePaths {
   responses: string;
   archive: string;
   claims: string;
+  /** `bees/{bee}.json`: each bee's presence and heartbeat (DESIGN §6). */
+  bees: string;
+  /** `cancels/{task_id}`: cancel requests for claimed tasks (DESIGN §7). */
+  cancels: string;
   tmp: string;
   routingFile: string;
   ledgerFile: string;
@@ -27,6 +31,8 @@ export function hivePaths(root: string): HivePaths {
     responses: path.join(hive, 'responses'),
     archive: path.join(hive, 'archive'),
     claims: path.join(hive, 'claims'),
+    bees: path.join(hive, 'bees'),
+    cancels: path.join(hive, 'cancels'),
     tmp: path.join(hive, 'tmp'),
     routingFile: path.join(deia, 'routing.json'),
     ledgerFile: path.join(deia, 'ledger.db'),
