@@ -121,7 +121,8 @@ export class Bee {
     const task = read.task;
     await setTaskStatus(taskFile, this.paths.tmp, 'in_progress');
     this.log(`${claim === 'resumed' ? 'resumed' : 'claimed'} ${taskId} (${task.intent}: ${task.title})`);
-    const result = await this.options.handlerFor(task)(task);
+    // Nothing stops a task in hand yet: the signal never aborts.
+    const result = await this.options.handlerFor(task)(task, new AbortController().signal);
     if (!result.ok) await setTaskStatus(taskFile, this.paths.tmp, 'blocked');
     await publishFile(this.paths.tmp, response, result.markdown);
     this.log(result.ok ? `answered ${taskId}` : `blocked ${taskId}: ${result.reason}`);

@@ -23,7 +23,7 @@ const task = (taskId: string, lane: string) => taskFile(taskId, { lane, summary:
 async function answerFor(argv: string[], lane: string) {
   const options = parseBeeArgs(argv, process.env);
   const t = task('TASK-1', lane);
-  return options.handlerFor(t)(t);
+  return options.handlerFor(t)(t, new AbortController().signal);
 }
 
 async function config(content: unknown): Promise<string> {
