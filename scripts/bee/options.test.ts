@@ -98,6 +98,16 @@ describe('--config FILE', () => {
   });
 });
 
+describe('--name NAME', () => {
+  it('follows the id rule, since it names the presence file bees/{name}.json; the bot id is the default', () => {
+    expect(parseBeeArgs(['--bot', 'BEE-007'], process.env).name).toBe('BEE-007');
+    expect(parseBeeArgs(['--name', 'bee-a.2'], process.env).name).toBe('bee-a.2');
+    expect(usageError(['--name', '../x'])).toBe(
+      "--name: bee may contain only letters, digits, '.', '_' and '-', and must start with a letter or digit",
+    );
+  });
+});
+
 describe('a misspelt flag', () => {
   it.each([
     ['--exec-lanes', '--exec-lane', 'terminal=x'],
