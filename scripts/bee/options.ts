@@ -24,7 +24,10 @@ Options:
   --once                 answer what is there now, then exit
   -h, --help             show this help
 
-Without --exec the bee writes a Markdown answer itself (the task, its routing, a plan).`;
+Without --exec the bee writes a Markdown answer itself (the task, its routing, a plan).
+
+The first Ctrl-C (SIGINT or SIGTERM) stops taking tasks and finishes the one in hand; a
+second one ends the command in hand (its whole process group) and gives the task back.`;
 
 const FLAGS = {
   bot: { type: 'string' },
