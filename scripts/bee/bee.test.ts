@@ -48,7 +48,7 @@ describe('the reference bee', () => {
   it('claims each task, marks it in_progress and answers with a useful Markdown response', async () => {
     await dispatchFiles(3);
     const bee = await runBee(builtinHandler('BEE-001'));
-    expect(bee.counts).toEqual({ answered: 3, failed: 0, skipped: 0 });
+    expect(bee.counts).toEqual({ answered: 3, failed: 0, skipped: 0, cancelled: 0, released: 0 });
     expect((await readdir(paths.claims)).sort()).toEqual(['TASK-000', 'TASK-001', 'TASK-002']);
     expect(await taskStatus('TASK-001')).toBe('in_progress');
     const answer = await readFile(path.join(paths.responses, 'BEE-001-RESPONSE-TASK-001.md'), 'utf8');

@@ -3,7 +3,7 @@
  * owns a task. A claim names the bee and its process, so a restarted bee can tell its own
  * unfinished work (owner process gone) from a task another live bee is working on.
  */
-import { writeFile } from 'node:fs/promises';
+import { unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { readClaim } from '../../server/core/claims';
@@ -41,4 +41,15 @@ export async function claimTask(claimsDir: string, taskId: string, botId: string
   if (mine && existing.pid !== process.pid && typeof existing.pid === 'number' && !processAlive(existing.pid))
     return 'resumed';
   return 'taken';
+}
+
+/**
+ * Gives a task back: the claim file goes, so another bee (or this one, restarted) may claim it.
+ * The caller first rewrites the task's status to `active`, so the task never reads as unclaimed
+ * and `in_progress` at once.
+ */
+export async function releaseClaim(claimsDir: string, taskId: string): Promise<void> {
+  await unlink(path.join(claimsDir, taskId)).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT') throw err;
+  });
 }

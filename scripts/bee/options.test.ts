@@ -23,7 +23,7 @@ const task = (taskId: string, lane: string) => taskFile(taskId, { lane, summary:
 async function answerFor(argv: string[], lane: string) {
   const options = parseBeeArgs(argv, process.env);
   const t = task('TASK-1', lane);
-  return options.handlerFor(t)(t);
+  return options.handlerFor(t)(t, new AbortController().signal);
 }
 
 async function config(content: unknown): Promise<string> {
@@ -95,6 +95,16 @@ describe('--config FILE', () => {
   ])('that %s is a usage error naming the file and the problem', async (_what, content, message) => {
     const file = content === null ? path.join(dir, 'bee.json') : await config(content);
     expect(usageError(['--config', file])).toMatch(message);
+  });
+});
+
+describe('--name NAME', () => {
+  it('follows the id rule, since it names the presence file bees/{name}.json; the bot id is the default', () => {
+    expect(parseBeeArgs(['--bot', 'BEE-007'], process.env).name).toBe('BEE-007');
+    expect(parseBeeArgs(['--name', 'bee-a.2'], process.env).name).toBe('bee-a.2');
+    expect(usageError(['--name', '../x'])).toBe(
+      "--name: bee may contain only letters, digits, '.', '_' and '-', and must start with a letter or digit",
+    );
   });
 });
 

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { BotIdSchema, DEFAULT_BOT_ID } from '../../server/contracts/ids';
+import { BeeNameSchema, BotIdSchema, DEFAULT_BOT_ID } from '../../server/contracts/ids';
 import { describeIssues } from '../../server/contracts/issues';
 import type { TaskFile } from '../../server/contracts/task';
 import { closest } from '../lib/suggest';
@@ -15,8 +15,8 @@ A reference bee: answers the tasks in .deia/hive/tasks/{bot}/.
 Options:
   --bot ID               bot id whose folder to serve (default ${DEFAULT_BOT_ID})
   --root DIR             HIVE_ROOT (default: $HIVE_ROOT or the working directory)
-  --name NAME            this bee's name in its claims (default: the bot id); give bees
-                         sharing one folder distinct names
+  --name NAME            this bee's name in its claims and in .deia/hive/bees/NAME.json
+                         (default: the bot id); give bees sharing one folder distinct names
   --exec CMD             run CMD for each task: task JSON on stdin, stdout is the response
   --exec-lane LANE=CMD   run CMD for tasks routed to LANE (repeatable; wins over --exec)
   --exec-timeout SECS    kill a command that runs longer (default 600)
@@ -24,7 +24,10 @@ Options:
   --once                 answer what is there now, then exit
   -h, --help             show this help
 
-Without --exec the bee writes a Markdown answer itself (the task, its routing, a plan).`;
+Without --exec the bee writes a Markdown answer itself (the task, its routing, a plan).
+
+The first Ctrl-C (SIGINT or SIGTERM) stops taking tasks and finishes the one in hand; a
+second one ends the command in hand (its whole process group) and gives the task back.`;
 
 const FLAGS = {
   bot: { type: 'string' },
@@ -69,6 +72,8 @@ export function parseBeeArgs(argv: string[], env: NodeJS.ProcessEnv): BeeCliOpti
   const config = values.config ? loadConfig(values.config) : {};
   const bot = BotIdSchema.safeParse(values.bot ?? DEFAULT_BOT_ID);
   if (!bot.success) throw new UsageError(`--bot: ${bot.error.issues[0]?.message}`);
+  const name = BeeNameSchema.safeParse(values.name ?? bot.data);
+  if (!name.success) throw new UsageError(`--name: ${name.error.issues[0]?.message}`);
   const timeoutSeconds =
     values['exec-timeout'] !== undefined ? Number(values['exec-timeout']) : (config.exec_timeout_seconds ?? 600);
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0)
@@ -93,7 +98,7 @@ export function parseBeeArgs(argv: string[], env: NodeJS.ProcessEnv): BeeCliOpti
     help: values.help ?? false,
     botId: bot.data,
     root: values.root ?? env.HIVE_ROOT ?? process.cwd(),
-    name: values.name ?? bot.data,
+    name: name.data,
     once: values.once ?? false,
     handlerFor: (task) => handlers.get(task.lane) ?? fallback,
     describe,

@@ -1,20 +1,34 @@
-/** A bee's presence file, `.deia/hive/bees/{bee}.json` (DESIGN §6): written by the bee, read by the server. */
+/** What bees and the server exchange besides tasks and responses: a bee's presence file and a cancel request. */
 import { z } from 'zod';
-import { BotIdSchema, ID_MAX_LENGTH, ID_PATTERN, TaskIdSchema } from './ids';
+import { BeeNameSchema, BotIdSchema, TaskIdSchema } from './ids';
 
-export const BeeNameSchema = z
-  .string()
-  .max(ID_MAX_LENGTH, `a bee's name must be at most ${ID_MAX_LENGTH} characters`)
-  .regex(ID_PATTERN, "a bee's name may contain only letters, digits, '.', '_' and '-'");
+/** A bee is live while its heartbeat is younger than this (DESIGN §6). */
+export const BEE_LIVE_SECONDS = 30;
 
-/** Lenient about fields it does not know: bees may say more about themselves. */
+/**
+ * `.deia/hive/bees/{bee}.json`: written whole (tmp, then rename) when the bee starts, at least
+ * every 10 s and whenever `current_task` changes; removed when it stops cleanly. Fields a bee
+ * adds of its own are kept; the server reads these.
+ */
 export const BeePresenceSchema = z.looseObject({
   bee: BeeNameSchema,
-  bots: z.array(BotIdSchema).min(1).max(100),
-  host: z.string().min(1).max(255),
+  bots: z.array(BotIdSchema).min(1, 'bots must name at least one bot'),
+  host: z.string().min(1),
   pid: z.number().int().positive(),
-  started_at: z.string(),
-  heartbeat_at: z.string(),
-  current_task: TaskIdSchema.nullable().default(null),
+  started_at: z.iso.datetime(),
+  heartbeat_at: z.iso.datetime(),
+  /** The task in hand: claimed and being worked on. */
+  current_task: TaskIdSchema.nullable(),
 });
 export type BeePresence = z.infer<typeof BeePresenceSchema>;
+
+/**
+ * `.deia/hive/cancels/{task_id}`, written by the server for a claimed task. Its existence is the
+ * request: a bee reads the fields only to say why, and stops the work even if they do not parse.
+ */
+export const CancelRequestSchema = z.object({
+  task_id: TaskIdSchema,
+  reason: z.string().nullish(),
+  requested_at: z.string(),
+});
+export type CancelRequest = z.infer<typeof CancelRequestSchema>;

@@ -17,8 +17,11 @@ function idSchema(field: string) {
 
 export const TaskIdSchema = idSchema('task_id');
 export const BotIdSchema = idSchema('bot_id');
+/** A bee's name (`--name`), the `{bee}` of `bees/{bee}.json`. */
+export const BeeNameSchema = idSchema('bee');
 
 export type TaskId = z.infer<typeof TaskIdSchema>;
 export type BotId = z.infer<typeof BotIdSchema>;
+export type BeeName = z.infer<typeof BeeNameSchema>;
 
 export const DEFAULT_BOT_ID = 'BEE-001';

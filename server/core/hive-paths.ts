@@ -12,9 +12,9 @@ export interface HivePaths {
   /** Tasks of paused bots, kept out of their inboxes until resume (server only). */
   held: string;
   claims: string;
-  /** Presence files, one per bee. */
+  /** `bees/{bee}.json`: each bee's presence and heartbeat (DESIGN §6). */
   bees: string;
-  /** Cancel requests for claimed tasks, which bees watch. */
+  /** `cancels/{task_id}`: cancel requests for claimed tasks (DESIGN §7). */
   cancels: string;
   tmp: string;
   routingFile: string;
