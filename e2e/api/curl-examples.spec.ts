@@ -37,12 +37,14 @@ test('dispatch, then status, then a wait that returns as soon as a bee responds'
   expect(pending).toMatchObject({ status: 'active', task: { task_id: dispatched.task_id, title: 'Create hello.py' } });
 
   await writeResponse(server.root, `BEE-001-RESPONSE-${dispatched.task_id}-hello.md`, '# hello.py\nprint("hello")\n');
+  // `state` follows the ledger: it says completed once the completion is recorded.
   await expect
-    .poll(async () => (await curl([`${server.url}/api/tasks/status/${dispatched.task_id}`])).status)
+    .poll(async () => (await curl([`${server.url}/api/tasks/status/${dispatched.task_id}`])).state)
     .toBe('completed');
   const done = await curl([`${server.url}/api/tasks/status/${dispatched.task_id}`]);
   expect(done).toEqual({
     status: 'completed',
+    state: 'completed',
     response_path: `.deia/hive/responses/BEE-001-RESPONSE-${dispatched.task_id}-hello.md`,
     content: '# hello.py\nprint("hello")\n',
   });

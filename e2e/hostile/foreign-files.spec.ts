@@ -131,6 +131,7 @@ test.describe('task files a bee wrote badly', () => {
           status: 200,
           body: {
             status: 'unreadable',
+            state: 'waiting',
             task_id: task.task_id,
             task_path: task.task_path,
             warning: expect.stringMatching(reason),

@@ -21,7 +21,7 @@ const DEIA_ENTRIES = new Set([
   'server.lock',
   'server.json',
 ]);
-const HIVE_DIRS = ['archive', 'claims', 'responses', 'tasks', 'tmp'];
+const HIVE_DIRS = ['archive', 'bees', 'cancels', 'claims', 'held', 'responses', 'tasks', 'tmp'];
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 export class HiveWitness {
@@ -74,7 +74,7 @@ export class HiveWitness {
     const unexpected = (await readdir(deia)).filter((name) => !DEIA_ENTRIES.has(name));
     expect(unexpected, 'entries in .deia/ besides the hive and the ledger').toEqual([]);
     expect((await readdir(path.join(deia, 'hive'))).sort()).toEqual(HIVE_DIRS);
-    for (const dir of ['tmp', 'responses', 'claims', 'archive']) {
+    for (const dir of ['tmp', 'responses', 'claims', 'archive', 'bees', 'cancels', 'held']) {
       expect(await readdir(path.join(deia, 'hive', dir)), `.deia/hive/${dir}/`).toEqual([]);
     }
 
