@@ -35,6 +35,7 @@ function ruleText(routing: { rule: string; source: string } | undefined): string
 export function formatDispatch(d: Dispatch): string {
   return keyValues([
     ['dispatched', d.task_id],
+    ['state', d.state],
     ['bot', d.bot_id],
     ['lane', d.lane],
     ['provider', d.provider],
@@ -52,11 +53,15 @@ export function formatResponse(r: Completed, rows: ReadonlyArray<readonly [strin
   return `${keyValues([...rows, ['response', r.response_path]])}\n\n${r.content.replace(/\n$/, '')}${cut}`;
 }
 
+/** Where delivery stands; absent for a task the ledger has no row of (a stray file). */
+const stateRow = (state: string | undefined): Array<readonly [string, string]> => (state ? [['state', state]] : []);
+
 export function formatStatus(s: Exclude<Status, { status: 'not_found' }>): string {
-  if ('content' in s) return formatResponse(s, [['status', 'completed']]);
+  if ('content' in s) return formatResponse(s, [['status', 'completed'], ...stateRow(s.state)]);
   if ('warning' in s) {
     return keyValues([
       ['status', 'unreadable'],
+      ...stateRow(s.state),
       ['task', s.task_id],
       ['task path', s.task_path],
       ['warning', s.warning],
@@ -65,6 +70,7 @@ export function formatStatus(s: Exclude<Status, { status: 'not_found' }>): strin
   const t = s.task;
   return keyValues([
     ['status', s.status],
+    ...stateRow(s.state),
     ['task', t.task_id],
     ['title', t.title],
     ['intent', t.intent],
@@ -78,9 +84,10 @@ export function formatStatus(s: Exclude<Status, { status: 'not_found' }>): strin
 
 export function formatTaskRows(rows: readonly TaskRow[]): string {
   return table(
-    ['TASK', 'STATUS', 'INTENT', 'LANE/PROVIDER', 'BOT', 'CREATED', 'TITLE'],
+    ['TASK', 'STATE', 'STATUS', 'INTENT', 'LANE/PROVIDER', 'BOT', 'CREATED', 'TITLE'],
     rows.map((r) => [
       r.task_id,
+      r.state,
       r.status,
       truncate(r.intent, 16),
       `${r.lane}/${r.provider}`,
