@@ -1,4 +1,5 @@
 /** The command table and the top level: `hive <command> …`, `hive help [command]`, `hive --help`. */
+import { botsCommand } from './commands/bots';
 import { listCommand } from './commands/list';
 import { routesCommand } from './commands/routes';
 import { runCommand } from './commands/run';
@@ -11,7 +12,15 @@ import { overviewHelp } from './help';
 import { Output } from './output';
 import { closest } from '../lib/suggest';
 
-export const COMMANDS: readonly Command[] = [runCommand, statusCommand, listCommand, watchCommand, routesCommand];
+/** In the order the overview lists them: dispatch, look, act, then the hive as a whole. */
+export const COMMANDS: readonly Command[] = [
+  runCommand,
+  statusCommand,
+  listCommand,
+  watchCommand,
+  botsCommand,
+  routesCommand,
+];
 
 function find(name: string): Command {
   const command = COMMANDS.find((c) => c.name === name);
