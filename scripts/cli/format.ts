@@ -32,9 +32,11 @@ function ruleText(routing: { rule: string; source: string } | undefined): string
     : '(not recorded)';
 }
 
-export function formatDispatch(d: Dispatch): string {
+/** `extra` rows follow the task id (a retry's lineage). */
+export function formatDispatch(d: Dispatch, extra: ReadonlyArray<readonly [string, string]> = []): string {
   return keyValues([
     ['dispatched', d.task_id],
+    ...extra,
     ['state', d.state],
     ['bot', d.bot_id],
     ['lane', d.lane],
@@ -78,6 +80,7 @@ export function formatStatus(s: Exclude<Status, { status: 'not_found' }>): strin
     ['route', `${t.lane} / ${t.provider} / ${t.delivery_mode}`],
     ['rule', ruleText(t.routing)],
     ['created', localDateTime(t.created_at)],
+    ...(t.retried_from ? ([['retry of', `${t.retried_from} (attempt ${t.attempt ?? 2})`]] as const) : []),
     ['task path', s.task_path],
   ]);
 }

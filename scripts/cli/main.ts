@@ -1,6 +1,11 @@
 /** The command table and the top level: `hive <command> …`, `hive help [command]`, `hive --help`. */
 import { botsCommand } from './commands/bots';
+import { cancelCommand } from './commands/cancel';
 import { listCommand } from './commands/list';
+import { pauseCommand, resumeCommand } from './commands/pause';
+import { reassignCommand } from './commands/reassign';
+import { reclaimCommand } from './commands/reclaim';
+import { retryCommand } from './commands/retry';
 import { routesCommand } from './commands/routes';
 import { runCommand } from './commands/run';
 import { statusCommand } from './commands/status';
@@ -18,7 +23,13 @@ export const COMMANDS: readonly Command[] = [
   statusCommand,
   listCommand,
   watchCommand,
+  cancelCommand,
+  retryCommand,
+  reassignCommand,
+  reclaimCommand,
   botsCommand,
+  pauseCommand,
+  resumeCommand,
   routesCommand,
 ];
 
