@@ -46,3 +46,33 @@ export function formatPause(r: Outputs['bots']['pause']): string {
     ['held', String(r.held)],
   ]);
 }
+
+type BulkStatus = Outputs['bulk']['status'];
+
+/** `cancel: 312/500 done, 0 failed`: the progress line of a bulk action. */
+export function bulkProgress(s: BulkStatus): string {
+  return `${s.action}: ${s.done}/${s.matched} done, ${s.failed} failed`;
+}
+
+const FAILURES_SHOWN = 10;
+
+export function formatBulkStatus(s: BulkStatus): string {
+  const summary = keyValues([
+    ['bulk', s.bulk_id],
+    ['action', s.action],
+    ['state', s.state],
+    ['matched', String(s.matched)],
+    ['done', String(s.done)],
+    ['failed', String(s.failed)],
+  ]);
+  if (s.errors.length === 0) return summary;
+  const shown = s.errors.slice(0, FAILURES_SHOWN);
+  const more = s.failed - shown.length;
+  return [
+    summary,
+    '',
+    `First failures:`,
+    ...shown.map((e) => `  ${e.task_id}  ${e.code}  ${e.message}`),
+    ...(more > 0 ? [`  … and ${more} more`] : []),
+  ].join('\n');
+}

@@ -1,5 +1,6 @@
 /** The command table and the top level: `hive <command> …`, `hive help [command]`, `hive --help`. */
 import { botsCommand } from './commands/bots';
+import { bulkCommand } from './commands/bulk';
 import { cancelCommand } from './commands/cancel';
 import { listCommand } from './commands/list';
 import { pauseCommand, resumeCommand } from './commands/pause';
@@ -27,6 +28,7 @@ export const COMMANDS: readonly Command[] = [
   retryCommand,
   reassignCommand,
   reclaimCommand,
+  bulkCommand,
   botsCommand,
   pauseCommand,
   resumeCommand,
