@@ -2,6 +2,7 @@
 import { botsCommand } from './commands/bots';
 import { bulkCommand } from './commands/bulk';
 import { cancelCommand } from './commands/cancel';
+import { exportCommand } from './commands/export';
 import { listCommand } from './commands/list';
 import { pauseCommand, resumeCommand } from './commands/pause';
 import { reassignCommand } from './commands/reassign';
@@ -29,6 +30,7 @@ export const COMMANDS: readonly Command[] = [
   reassignCommand,
   reclaimCommand,
   bulkCommand,
+  exportCommand,
   botsCommand,
   pauseCommand,
   resumeCommand,
