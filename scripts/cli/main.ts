@@ -10,6 +10,7 @@ import { reclaimCommand } from './commands/reclaim';
 import { retryCommand } from './commands/retry';
 import { routesCommand } from './commands/routes';
 import { runCommand } from './commands/run';
+import { runManyCommand } from './commands/run-many';
 import { statusCommand } from './commands/status';
 import { watchCommand } from './commands/watch';
 import type { Command } from './command';
@@ -22,6 +23,7 @@ import { closest } from '../lib/suggest';
 /** In the order the overview lists them: dispatch, look, act, then the hive as a whole. */
 export const COMMANDS: readonly Command[] = [
   runCommand,
+  runManyCommand,
   statusCommand,
   listCommand,
   watchCommand,
