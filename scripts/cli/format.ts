@@ -125,3 +125,15 @@ export function formatRoutes(info: RoutingInfo): string {
   ];
   return `${header}\n\n${table(['RULE', 'INTENTS', 'LANE', 'PROVIDER', 'DELIVERY'], rows)}`;
 }
+
+type Explained = RouterOutputs['routing']['explain'];
+
+/** Where an intent goes, then every rule of the table with whether it matched (the fallback fires when none did). */
+export function formatExplain(intent: string, e: Explained): string {
+  const header = `intent "${intent}" → ${e.lane} / ${e.provider} / ${e.delivery}, by rule ${ruleText(e)}`;
+  const rows = [
+    ...e.rules.map((r) => [r.name, r.intents.join(', '), r.matched ? 'yes' : 'no']),
+    ['(fallback)', 'anything else', e.rule === 'fallback' ? 'yes' : 'no'],
+  ];
+  return `${header}\n\n${table(['RULE', 'INTENTS', 'MATCHED'], rows)}`;
+}
