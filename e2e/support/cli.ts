@@ -4,7 +4,20 @@ import path from 'node:path';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 const ENTRY = path.join(PROJECT_ROOT, 'scripts', 'hive.ts');
-export const EXIT = { ok: 0, invalidInput: 2, notFound: 3, timeout: 4, unreachable: 5 };
+export const EXIT = {
+  ok: 0,
+  invalidInput: 2,
+  notFound: 3,
+  timeout: 4,
+  unreachable: 5,
+  conflict: 7,
+  someFailed: 8,
+  warnings: 9,
+};
+
+/** An id no other test uses (letters, digits and '-', as bot and task ids allow), so filters see one test's tasks. */
+export const uniqueId = (prefix: string) =>
+  `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 
 export interface Running {
   child: ChildProcess;
