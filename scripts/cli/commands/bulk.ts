@@ -191,7 +191,7 @@ export const bulkCommand = defineCommand({
     const noun = started.matched === 1 ? 'task' : 'tasks';
     if (dryRun) {
       if (out.json) out.data(started);
-      else out.line(`${action}: ${started.matched} ${noun} match`);
+      else out.line(`${action}: ${started.matched} ${noun} ${started.matched === 1 ? 'matches' : 'match'}`);
       out.note('dry run: nothing was changed');
       return EXIT.ok;
     }
