@@ -144,6 +144,8 @@ export const bulkCommand = defineCommand({
     bot_id: '--to',
     reason: '--reason',
     filter: 'filters',
+    // The filter travels as one field; its parts are the list's flags.
+    ...Object.fromEntries(Object.entries(FILTER_FIELD_FLAGS).map(([field, flag]) => [`filter.${field}`, flag])),
     bulk_id: 'BULK_ID',
   },
   examples: [
