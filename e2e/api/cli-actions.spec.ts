@@ -29,6 +29,8 @@ test('bots: a bot whose tasks wait with no live bee is warned about by name, liv
     await expect.poll(async () => (await (await fetch(`${server.url}/api/hive/bots`)).json()).bees.length).toBe(1);
     const waiting = await dispatch(server, task(nobody));
     const served = await dispatch(server, task('BEE-LIVE'));
+    // A heartbeat, as a running bee writes every few seconds: the bee stays live however slow the machine is.
+    await writePresence(server.root, 'busy-bee', ['BEE-LIVE']);
 
     const [text, check, json, stuck, all] = await Promise.all([
       hive(['bots'], server.url),
@@ -172,7 +174,7 @@ test('reclaim: a task claimed by a bee that is not live waits again, as attempt 
   const id = body.task_id;
   // A bee that claimed it and went away: its claim file, and no presence file.
   expect(await claimAsBee(server.root, id, 'gone-bee', bot)).toBe(true);
-  await expect.poll(() => stateOf(server, id)).toBe('claimed');
+  await expect.poll(() => stateOf(server, id), { timeout: 15_000 }).toBe('claimed');
 
   const bots = await hive(['bots', '--json'], server.url);
   expect(JSON.parse(bots.stdout).warnings).toContainEqual(

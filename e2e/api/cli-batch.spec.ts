@@ -56,6 +56,8 @@ function parseCsv(text: string): string[][] {
 test('bulk cancel of 500 waiting tasks by filter, with --wait: progress lines, then all 500 cancelled and the inbox empty', async ({
   server,
 }) => {
+  // 500 dispatches, a bulk job and a dozen CLI runs: more work than most tests, not a time limit on it.
+  test.setTimeout(120_000);
   const bot = uniqueId('BULK');
   const results = await runMany(
     server,
