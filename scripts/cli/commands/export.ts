@@ -48,11 +48,9 @@ function copyFailure(err: unknown, url: string, out: string | undefined): CliErr
     return new CliError(EXIT.invalidInput, `Cannot write ${out} (${local.code ?? local.message}).`, { code: 'OUT' });
   }
   const cause = toCliError(err, url);
-  return new CliError(
-    EXIT.serverError,
-    `The export was cut off before its end (${cause.message})${out !== undefined ? `; ${out} was not written` : ''}.`,
-    { code: 'CUT_OFF' },
-  );
+  const why = cause.exitCode === EXIT.unreachable ? `the connection to ${url} was lost` : cause.message;
+  const file = out !== undefined ? `; ${out} was not written` : '';
+  return new CliError(EXIT.serverError, `The export was cut off before its end: ${why}${file}.`, { code: 'CUT_OFF' });
 }
 
 /** Streams to a hidden file beside `out`, renamed over it once complete, so a failed export leaves nothing half-written. */
