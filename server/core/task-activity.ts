@@ -16,7 +16,7 @@ import { FileSettling } from './file-settling';
 import type { HiveParts } from './hive-parts';
 import { relativeToRoot } from './hive-paths';
 import { log } from './log';
-import { readTaskFile, realFolder, taskFilePath } from './task-files';
+import { readTaskFile, realFolder, rewriteTaskStatus, taskFilePath } from './task-files';
 
 export type NoticedBy = 'watcher' | 'startup' | 'poll' | 'dispatch';
 
@@ -74,6 +74,13 @@ export class TaskActivity {
     });
     if (!recorded) return false;
     this.parts.waiters.wake(taskId, { status: 'cancelled', task_id: taskId });
+    // The task file says so too (a bee that acknowledged wrote it already).
+    const ref = this.parts.tasks.get(taskId);
+    if (ref && ref.location !== 'archive') {
+      await rewriteTaskStatus(this.parts.paths, ref, 'cancelled').catch((err: unknown) =>
+        log.warnOnce(`cancel-status:${taskId}`, `could not mark ${taskId}'s file cancelled: ${(err as Error).message}`),
+      );
+    }
     await unlink(path.join(this.parts.paths.cancels, taskId)).catch(() => undefined);
     await this.archive(taskId);
     return true;
