@@ -132,11 +132,11 @@ test('a blocked task retried with an edited summary is answered; the lineage rea
       });
       const trpc = async (taskId: string) =>
         (
-          (await (
+          await (
             await fetch(
               `${server.url}/api/trpc/tasks.detail?input=${encodeURIComponent(JSON.stringify({ task_id: taskId }))}`,
             )
-          ).json())
+          ).json()
         ).result.data.row;
       expect(await trpc(first)).toMatchObject({ retried_by: second });
       expect(await trpc(second)).toMatchObject({ retried_from: first });
@@ -185,7 +185,7 @@ test('pause holds dispatches out of the inbox, resume delivers them; bulk cancel
   const bulk = await post(server, '/api/bulk', { action: 'cancel', filter: { bot_id: bot, state: 'waiting' } });
   expect(bulk).toMatchObject({ status: 202, body: { matched: 1, dry_run: false } });
   await expect
-    .poll(async () => ((await (await fetch(`${server.url}/api/bulk/${bulk.body.bulk_id}`)).json())).state)
+    .poll(async () => (await (await fetch(`${server.url}/api/bulk/${bulk.body.bulk_id}`)).json()).state)
     .toBe('finished');
 
   const { stdout: csv } = await run('curl', ['-s', `${server.url}/api/tasks/export?format=csv&bot_id=${bot}`]);
@@ -208,4 +208,21 @@ test('pause holds dispatches out of the inbox, resume delivers them; bulk cancel
     rule: 'design-planning',
     rules: [{ matched: true }, { matched: false }],
   });
+});
+
+test('a summary near the body limit (a whole spec with logs) is accepted, read back whole, and cut short on the live stream', async ({
+  server,
+}) => {
+  const spec = `# Spec\n${'log line with some detail, '.repeat(35_000)}`.slice(0, 900_000);
+  const { status: code, body } = await dispatch(server, { intent: 'code', title: 'Big spec', summary: spec });
+  expect(code).toBe(200);
+  expect((await status(server, body.task_id)).body.task.summary).toBe(spec);
+  const timeline = (await (
+    await fetch(
+      `${server.url}/api/trpc/tasks.timeline?input=${encodeURIComponent(JSON.stringify({ task_id: body.task_id }))}`,
+    )
+  ).json()) as any;
+  const started = timeline.result.data.events[0].data;
+  expect(started.summary).toHaveLength(2000);
+  expect(started.summary_truncated).toBe(spec.length);
 });

@@ -118,3 +118,46 @@ test('a bee killed while it works goes offline, its claim goes stale, and a recl
     await rm(root, { recursive: true, force: true });
   }
 });
+
+test('two bees on one bot: every task answered once, every claim recorded once, and the log stays quiet', async () => {
+  test.setTimeout(120_000);
+  const root = await tempHiveRoot();
+  const server = await startServer({ root });
+  const bees = [await startBee(root, { name: 'bee-a' }), await startBee(root, { name: 'bee-b' })];
+  try {
+    const replies = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => dispatch(server, { intent: 'code', title: `pair ${i}`, summary: 's' })),
+    );
+    const ids = replies.map((r) => r.body.task_id as string);
+    await expect
+      .poll(
+        async () =>
+          (await Promise.all(ids.map(async (id) => (await status(server, id)).body.state))).filter(
+            (s) => s !== 'completed',
+          ),
+        {
+          timeout: 60_000,
+        },
+      )
+      .toEqual([]);
+    const ledger = readLedger(root);
+    for (const id of ids) {
+      const types = ledger.filter((e) => e.task_id === id).map((e) => e.event_type);
+      expect(
+        types.filter((t) => t === 'task_claimed'),
+        id,
+      ).toHaveLength(1);
+      expect(
+        types.filter((t) => t === 'task_completed'),
+        id,
+      ).toHaveLength(1);
+      expect(types.at(-1), id).toBe('task_archived');
+    }
+    expect(server.output()).not.toMatch(/could not archive|could not record/);
+  } finally {
+    for (const bee of bees) bee.child.kill('SIGTERM');
+    await Promise.all(bees.map((bee) => bee.done));
+    await server.stop();
+    await rm(root, { recursive: true, force: true });
+  }
+});
