@@ -19,7 +19,7 @@ import type {
 } from '../contracts/actions';
 import type { BotsHealth, Health } from '../contracts/health';
 import type { RoutingInfo, TaskDetail, Timeline } from '../contracts/hive';
-import type { LedgerEvent } from '../contracts/ledger';
+import type { LedgerEvent, LiveEvent } from '../contracts/ledger';
 import type { TaskList, TaskListQuery } from '../contracts/task-list';
 import type { DispatchResult, RunTaskInput, StatusResult, WaitOutcome } from '../contracts/task';
 import { BulkJobs } from './actions/bulk';
@@ -97,10 +97,16 @@ export class HiveService {
     return this.parts.view.list(query, this.stuckCriteria());
   }
 
-  /** Every ledger event after `afterId` (the tip when null), then each new one as it is committed. */
-  async *live(afterId: number | null, signal?: AbortSignal): AsyncGenerator<LedgerEvent> {
+  /**
+   * Every ledger event after `afterId` (the tip when null), then each new one as it is
+   * committed, with its task's delivery state as of delivery.
+   */
+  async *live(afterId: number | null, signal?: AbortSignal): AsyncGenerator<LiveEvent> {
     const from = afterId ?? this.parts.ledger.lastId();
-    for await (const event of followLedger(this.parts.ledger, from, signal)) yield forClients(event);
+    for await (const event of followLedger(this.parts.ledger, from, signal)) {
+      const state = event.task_id ? (this.parts.view.get(event.task_id)?.state ?? null) : null;
+      yield { ...forClients(event), state };
+    }
   }
 
   lastEventId(): number {
