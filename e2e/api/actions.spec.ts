@@ -221,7 +221,7 @@ test('a summary near the body limit (a whole spec with logs) is accepted, read b
     await fetch(
       `${server.url}/api/trpc/tasks.timeline?input=${encodeURIComponent(JSON.stringify({ task_id: body.task_id }))}`,
     )
-  ).json()) as any;
+  ).json());
   const started = timeline.result.data.events[0].data;
   expect(started.summary).toHaveLength(2000);
   expect(started.summary_truncated).toBe(spec.length);
