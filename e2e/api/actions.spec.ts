@@ -6,17 +6,10 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { startServer, tempHiveRoot, type ServerProcess } from '../../scripts/lib/server-process';
 import { startBee } from '../support/bee';
-import { dispatch, expect, status, test } from '../support/fixtures';
+import { dispatch, expect, post, status, test } from '../support/fixtures';
 import { readLedger } from '../support/ledger';
 
 const run = promisify(execFile);
-
-const post = (server: ServerProcess, url: string, body: unknown = {}) =>
-  fetch(`${server.url}${url}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  }).then(async (res) => ({ status: res.status, body: (await res.json()) as Record<string, any> }));
 
 const alive = (pid: number) => {
   try {
@@ -217,11 +210,11 @@ test('a summary near the body limit (a whole spec with logs) is accepted, read b
   const { status: code, body } = await dispatch(server, { intent: 'code', title: 'Big spec', summary: spec });
   expect(code).toBe(200);
   expect((await status(server, body.task_id)).body.task.summary).toBe(spec);
-  const timeline = (await (
+  const timeline = await (
     await fetch(
       `${server.url}/api/trpc/tasks.timeline?input=${encodeURIComponent(JSON.stringify({ task_id: body.task_id }))}`,
     )
-  ).json());
+  ).json();
   const started = timeline.result.data.events[0].data;
   expect(started.summary).toHaveLength(2000);
   expect(started.summary_truncated).toBe(spec.length);

@@ -3,7 +3,7 @@ import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { startServer, tempHiveRoot, type ServerProcess } from '../../scripts/lib/server-process';
 import { startBee } from '../support/bee';
-import { dispatch, expect, status, test } from '../support/fixtures';
+import { dispatch, expect, post, status, test } from '../support/fixtures';
 import { readLedger } from '../support/ledger';
 
 async function bots(server: ServerProcess) {
@@ -13,13 +13,6 @@ async function bots(server: ServerProcess) {
     warnings: { code: string; bot_id?: string; task_id?: string; bee?: string; message: string }[];
   };
 }
-
-const post = (server: ServerProcess, url: string, body: unknown = {}) =>
-  fetch(`${server.url}${url}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  }).then(async (res) => ({ status: res.status, body: (await res.json()) as Record<string, any> }));
 
 /** Pids a command recorded (`echo $$ >> file`); each is killed by the test in the end, whatever happened. */
 async function recordedPids(file: string): Promise<number[]> {
