@@ -101,9 +101,11 @@ test('a bee dies holding a task: warned everywhere, reclaimed, answered by anoth
     // The timeline: each step once, in order, as the ledger has it.
     const timeline = page.getByTestId('timeline');
     await expect(timeline.locator('li[data-event="task_archived"]')).toHaveCount(1);
-    const steps = await timeline.locator('li').evaluateAll((items) =>
-      items.map((li) => `${li.getAttribute('data-event')}${li.querySelector('.event-detail')?.textContent ?? ''}`),
-    );
+    const steps = await timeline
+      .locator('li')
+      .evaluateAll((items) =>
+        items.map((li) => `${li.getAttribute('data-event')}${li.querySelector('.event-detail')?.textContent ?? ''}`),
+      );
     const ledger = readLedger(server.root, taskId).map((e) => e.event_type);
     expect(steps.map((s) => s.split(' ')[0])).toEqual(ledger);
     expect(steps.filter((s) => s.startsWith('task_claimed'))).toEqual([
@@ -111,7 +113,10 @@ test('a bee dies holding a task: warned everywhere, reclaimed, answered by anoth
       'task_claimed by bee-second (attempt 2)',
     ]);
     for (const once of ['task_claim_released', 'task_completed', 'task_archived']) {
-      expect(ledger.filter((type) => type === once), once).toHaveLength(1);
+      expect(
+        ledger.filter((type) => type === once),
+        once,
+      ).toHaveLength(1);
     }
     const at = (prefix: string) => steps.findIndex((s) => s.startsWith(prefix));
     expect(at('task_claimed by bee-first')).toBeLessThan(at('task_claim_released'));
