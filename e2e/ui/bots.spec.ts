@@ -25,7 +25,9 @@ test('a dispatch to a paused bot shows held; Resume puts it in the inbox, waitin
   const row = (id: string) => page.locator(`[data-testid="task-row"][data-task-id="${id}"]`).getByTestId('state');
   await expect(row(during.body.task_id)).toHaveText('held');
   await expect(row(before.task_id)).toHaveText('waiting');
-  const panelCard = page.getByRole('region', { name: 'Hive' }).locator(`[data-testid="bot"][data-bot-id="${bot}"]`);
+  const panelCard = page
+    .getByRole('region', { name: 'Hive', exact: true })
+    .locator(`[data-testid="bot"][data-bot-id="${bot}"]`);
   await panelCard.getByRole('button', { name: `Resume ${bot}` }).click();
   await expect(row(during.body.task_id)).toHaveText('waiting');
   await expect(panelCard).toHaveAttribute('data-paused', 'false');

@@ -102,3 +102,18 @@ test('the filtered list downloads as CSV (header, RFC 4180 quoting) and as JSON'
   const json = await download('JSON');
   expect(JSON.parse(json.text)).toEqual([expect.objectContaining({ task_id: body.task_id, title, state: 'waiting' })]);
 });
+
+test('on a narrow screen the task list comes first', async ({ page, server }) => {
+  await page.setViewportSize({ width: 390, height: 800 });
+  await page.goto(server.url);
+  const top = async (name: string) => (await page.getByRole('region', { name, exact: true }).boundingBox())!.y;
+  expect(await top('Tasks')).toBeLessThan(await top('Submit a task'));
+  await page.setViewportSize({ width: 1280, height: 800 });
+  // Side by side on a wide one: the form on the left, level with the list.
+  const [tasks, submit] = await Promise.all(
+    ['Tasks', 'Submit a task'].map(
+      async (name) => (await page.getByRole('region', { name, exact: true }).boundingBox())!,
+    ),
+  );
+  expect(submit!.x).toBeLessThan(tasks!.x);
+});

@@ -33,10 +33,17 @@ test('Cancel: a task no bee claimed is cancelled at once; one a live bee holds i
     await openTask(page, server.url, unclaimed.task_id);
     await expect(page.getByTestId('state')).toHaveText('waiting');
     await expect(actions(page).getByRole('button')).toHaveText(['Cancel task…', 'Reassign…']);
-    await actions(page).getByRole('button', { name: 'Cancel task…' }).click();
+    const trigger = actions(page).getByRole('button', { name: 'Cancel task…' });
+    await trigger.click();
     const dialog = page.getByRole('dialog', { name: `Cancel ${unclaimed.task_id}?` });
     await expect(dialog).toContainText('No bee has claimed it');
+    // The safe choice has the focus; Escape closes, and the focus goes back to the button that opened it.
     await expect(dialog.getByRole('button', { name: 'Back' })).toBeFocused();
+    await page.keyboard.press('Escape');
+    await expect(dialog).toBeHidden();
+    await expect(trigger).toBeFocused();
+    await expect(page.getByTestId('state')).toHaveText('waiting');
+    await trigger.click();
     await dialog.getByLabel('Reason').fill('wrong repository');
     await dialog.getByRole('button', { name: 'Cancel the task' }).click();
     await expect(dialog).toBeHidden();
