@@ -123,7 +123,10 @@ export class TaskActivity {
     const claim = await readClaim(paths.claims, taskId);
     if (!claim) {
       this.claimSettling.forget(taskId);
-      if (row.claimed_by !== null) await this.claimGone(row);
+      // Unreadable is not gone (a directory, a pipe, a read that failed): only a missing file lets go.
+      if (row.claimed_by !== null && !(await lstat(path.join(paths.claims, taskId)).catch(() => null))) {
+        await this.claimGone(row);
+      }
       return;
     }
     // The server's own claim (it is cancelling or moving the task) says nothing about bees.
