@@ -114,6 +114,21 @@ describe('reclaim', () => {
     expect(story.slice(3)).toEqual(['task_claimed', 'task_status_changed', 'task_claim_released', 'task_claimed']);
   });
 
+  it('a blocked task whose bee went away before answering is a stale claim too, and can be reclaimed', async () => {
+    const { task_path } = await dispatch('TASK-S5');
+    await claimAsBee(root(), 'TASK-S5', 'bee-dead');
+    await setStatusAsBee(root(), task_path, 'blocked');
+    await eventually(() => hive.view.get('TASK-S5')?.state === 'blocked');
+    expect(hive.service.bots().warnings).toEqual([
+      expect.objectContaining({
+        code: 'stale_claim',
+        task_id: 'TASK-S5',
+        message: expect.stringContaining('is blocked by bee-dead'),
+      }),
+    ]);
+    expect(await hive.service.reclaim('TASK-S5', 'test')).toMatchObject({ state: 'waiting' });
+  });
+
   it('refuses to take a task from a live bee (cancel it instead), or one nobody claimed', async () => {
     await writePresence(root(), 'bee-live', ['BEE-001']);
     await eventually(() => hive.presence.isLive('bee-live'));
