@@ -84,6 +84,39 @@ test('run --wait without a response times out with the timeout exit code, and th
   expect(timeouts.map((e) => JSON.parse(e.data))).toEqual([{ timeout_ms: 1000 }]);
 });
 
+test('run --wait ends with the conflict code as soon as the task is cancelled: no response will come', async ({
+  server,
+}) => {
+  const taskId = `CLI-CANCELLED-${Date.now()}`;
+  const run = start(
+    [
+      'run',
+      '--intent',
+      'code',
+      '--title',
+      'Cancel me',
+      '--summary',
+      's',
+      '--task-id',
+      taskId,
+      '--wait',
+      '--timeout',
+      '60',
+    ],
+    server.url,
+  );
+  await run.waitFor(new RegExp(`waiting for ${taskId}: active`));
+  const cancel = await fetch(`${server.url}/api/tasks/${taskId}/cancel`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+  });
+  expect(cancel.status).toBe(200);
+  const { code, stderr } = await run.done;
+  expect(code, stderr).toBe(EXIT.conflict);
+  expect(stderr).toContain(`${taskId} was cancelled while waiting for it; no response will come.`);
+});
+
 test('status: a task in progress, and an unknown id with the not-found code', async ({ server }) => {
   const { body } = await dispatch(server, { intent: 'planning', title: 'Plan it', summary: 's' });
   const [known, unknown, unknownJson] = await Promise.all([
@@ -93,6 +126,7 @@ test('status: a task in progress, and an unknown id with the not-found code', as
   ]);
   expect(known.code, known.stderr).toBe(EXIT.ok);
   expect(known.stdout).toMatch(/^status\s+active$/m);
+  expect(known.stdout).toMatch(/^state\s+waiting$/m);
   expect(known.stdout).toMatch(/^title\s+Plan it$/m);
 
   expect(unknown.code).toBe(EXIT.notFound);
@@ -147,7 +181,8 @@ test('list filters, and routes shows the table in force', async ({ server }) => 
   expect(all.code, all.stderr).toBe(EXIT.ok);
   expect(all.stdout).toContain(code.body.task_id);
   expect(all.stdout).toContain(design.body.task_id);
-  expect(all.stdout).toMatch(/^TASK\s+STATUS\s+INTENT/);
+  expect(all.stdout).toMatch(/^TASK\s+STATE\s+STATUS\s+INTENT/);
+  expect(all.stdout).toMatch(new RegExp(`^${code.body.task_id}\\s+waiting\\s+active\\s+code\\s+terminal/cli\\s`, 'm'));
 
   expect(llm.code, llm.stderr).toBe(EXIT.ok);
   const page = JSON.parse(llm.stdout);
@@ -194,17 +229,98 @@ test('a server that is not running gives the unreachable code and says how to st
   }
 });
 
-test('help on every command documents the exit codes', async ({ server }) => {
+const NEW_COMMANDS = [
+  'run-many',
+  'cancel',
+  'retry',
+  'reassign',
+  'reclaim',
+  'bulk',
+  'export',
+  'bots',
+  'pause',
+  'resume',
+];
+
+test('help on every command documents the exit codes; the overview lists every command', async ({ server }) => {
   const results = await Promise.all([
     hive(['--help'], server.url),
     hive(['help', 'run'], server.url),
     hive(['list', '--help'], server.url),
+    ...NEW_COMMANDS.map((name) => hive([name, '--help'], server.url)),
   ]);
   for (const { code, stdout } of results) {
     expect(code).toBe(EXIT.ok);
     expect(stdout).toContain('4    timeout');
     expect(stdout).toContain('5    server unreachable');
+    expect(stdout).toContain('7    conflict');
+    expect(stdout).toContain('8    some items failed');
   }
+  for (const name of NEW_COMMANDS) expect(results[0].stdout).toMatch(new RegExp(`^  ${name} +\\S`, 'm'));
   expect(results[1].stdout).toContain('--timeout S');
   expect(results[2].stdout).toContain('--search WORDS');
+  expect(results[2].stdout).toContain('--state STATE');
+  NEW_COMMANDS.forEach((name, i) => expect(results[3 + i]!.stdout).toMatch(new RegExp(`^Usage: hive ${name}`)));
+});
+
+test('routes --explain --intent says which rule fires and, for every rule, whether it matched', async ({ server }) => {
+  const [code, other, json, noIntent] = await Promise.all([
+    hive(['routes', '--explain', '--intent', 'code'], server.url),
+    hive(['routes', '--explain', '--intent', 'poetry'], server.url),
+    hive(['routes', '--explain', '--intent', 'Design', '--json'], server.url),
+    hive(['routes', '--explain'], server.url),
+  ]);
+  expect(code.code, code.stderr).toBe(EXIT.ok);
+  expect(code.stdout.split('\n')[0]).toBe('intent "code" → terminal / cli / task_file, by rule code (default table)');
+  expect(code.stdout).toMatch(/^RULE\s+INTENTS\s+MATCHED$/m);
+  expect(code.stdout).toMatch(/^design-planning\s+design, planning\s+no$/m);
+  expect(code.stdout).toMatch(/^code\s+code\s+yes$/m);
+  expect(code.stdout).toMatch(/^\(fallback\)\s+anything else\s+no$/m);
+
+  expect(other.stdout.split('\n')[0]).toBe(
+    'intent "poetry" → llm / default / cache_prompt, by rule fallback (default table)',
+  );
+  expect(other.stdout).toMatch(/^code\s+code\s+no$/m);
+  expect(other.stdout).toMatch(/^\(fallback\)\s+anything else\s+yes$/m);
+
+  expect(JSON.parse(json.stdout)).toEqual({
+    lane: 'llm',
+    provider: 'default',
+    delivery: 'cache_prompt',
+    rule: 'design-planning',
+    source: 'default',
+    rules: [
+      { name: 'design-planning', intents: ['design', 'planning'], matched: true },
+      { name: 'code', intents: ['code'], matched: false },
+    ],
+  });
+  expect(noIntent.code).toBe(EXIT.invalidInput);
+  expect(noIntent.stderr).toContain('--explain needs --intent INTENT');
+});
+
+test('the new commands refuse misspelt flags, actions and values with a suggestion and the usage code', async ({
+  server,
+}) => {
+  const results = await Promise.all([
+    hive(['cancel', 'TASK-1', '--reson', 'x'], server.url),
+    hive(['bulk', 'cancel', '--stat', 'waiting', '--wait'], server.url),
+    hive(['bulk', 'cancle', '--state', 'waiting'], server.url),
+    hive(['export', '--fromat', 'csv'], server.url),
+    hive(['bots', '--chek'], server.url),
+    hive(['list', '--state', 'waitng'], server.url),
+    hive(['reassign', 'TASK-1', '--bto', 'BEE-002'], server.url),
+  ]);
+  const expected = [
+    'Unknown flag --reson for `hive cancel`. Did you mean --reason?',
+    'Unknown flag --stat for `hive bulk`. Did you mean --state?',
+    'Unknown bulk action "cancle". Did you mean `hive bulk cancel`?',
+    'Unknown flag --fromat for `hive export`. Did you mean --format?',
+    'Unknown flag --chek for `hive bots`. Did you mean --check?',
+    '(got "waitng"). Did you mean waiting?',
+    'Unknown flag --bto for `hive reassign`. Did you mean --bot?',
+  ];
+  results.forEach((result, i) => {
+    expect(result.code, result.stderr).toBe(EXIT.invalidInput);
+    expect(result.stderr).toContain(expected[i]);
+  });
 });

@@ -3,6 +3,7 @@ import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { startServer, tempHiveRoot, type ServerProcess } from '../../scripts/lib/server-process';
 import { startBee } from '../support/bee';
+import { EXIT, hive } from '../support/cli';
 import { dispatch, expect, post, status, test } from '../support/fixtures';
 import { readLedger } from '../support/ledger';
 
@@ -71,6 +72,15 @@ test('a bee killed while it works goes offline, its claim goes stale, and a recl
       .toEqual([expect.objectContaining({ bee: 'bee-a', live: false })]);
     const stale = (await bots(server)).warnings.find((w) => w.code === 'stale_claim');
     expect(stale).toMatchObject({ task_id: taskId, bee: 'bee-a', bot_id: 'BEE-001' });
+    // The operator at a terminal sees the same: the warning under `hive bots`, the task under `list --stuck`.
+    const [cliBots, cliStuck] = await Promise.all([
+      hive(['bots', '--check'], server.url),
+      hive(['list', '--stuck', '--json'], server.url),
+    ]);
+    expect(cliBots.code, cliBots.stderr).toBe(EXIT.warnings);
+    expect(cliBots.stdout).toMatch(new RegExp(`^bee-a\\s+BEE-001\\s+.*\\sno\\s`, 'm'));
+    expect(cliBots.stdout).toMatch(new RegExp(`^stale_claim\\s+task ${taskId}\\s`, 'm'));
+    expect(JSON.parse(cliStuck.stdout).items).toEqual([expect.objectContaining({ task_id: taskId })]);
     expect(
       readLedger(root)
         .filter((e) => e.event_type === 'bee_offline')

@@ -2,7 +2,20 @@
 import { startScript, type Running } from './scripts';
 
 export type { Running };
-export const EXIT = { ok: 0, invalidInput: 2, notFound: 3, timeout: 4, unreachable: 5 };
+export const EXIT = {
+  ok: 0,
+  invalidInput: 2,
+  notFound: 3,
+  timeout: 4,
+  unreachable: 5,
+  conflict: 7,
+  someFailed: 8,
+  warnings: 9,
+};
+
+/** An id no other test uses (letters, digits and '-', as bot and task ids allow), so filters see one test's tasks. */
+export const uniqueId = (prefix: string) =>
+  `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 
 /** Starts `hive ARGS` against the server at `url`; the test drives it and reads its output as it comes. */
 export function start(args: string[], url: string): Running {

@@ -86,3 +86,11 @@ export function expectPositionals(positionals: string[], names: readonly string[
     );
   }
 }
+
+/** The one positional a command needs (`hive cancel TASK_ID`): refused when missing or followed by others. */
+export function onePositional(positionals: string[], name: string, command: string, hint: string): string {
+  expectPositionals(positionals, [name], command);
+  const value = positionals[0];
+  if (value === undefined) throw usageError(`Missing ${name}: \`hive ${command} ${name}\`.`, hint);
+  return value;
+}

@@ -22,11 +22,20 @@ export function usageError(message: string, hint?: string): CliError {
 
 const INVALID_INPUT_CODES = new Set([
   'BAD_REQUEST',
-  'CONFLICT',
+  'BAD_JSON',
+  'INVALID_INPUT',
   'PARSE_ERROR',
   'PAYLOAD_TOO_LARGE',
   'UNSUPPORTED_MEDIA_TYPE',
 ]);
+
+/** The exit code of a server error code (tRPC's, or the REST envelope's). */
+function exitFor(code: string): ExitCode {
+  if (code === 'NOT_FOUND') return EXIT.notFound;
+  if (code === 'CONFLICT') return EXIT.conflict;
+  if (code === 'UNAUTHORIZED') return EXIT.unauthorized;
+  return INVALID_INPUT_CODES.has(code) ? EXIT.invalidInput : EXIT.serverError;
+}
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -72,12 +81,42 @@ export function unreachable(url: string, code: string): CliError {
   });
 }
 
-/** A REST-style envelope (`{status:'error', error:{code,message}}`) comes from the request guard, before tRPC. */
-function envelopeError(json: unknown): { code: string; message: string } | null {
-  const error = (json as { error?: { code?: unknown; message?: unknown } } | null)?.error;
-  return typeof error?.code === 'string' && typeof error.message === 'string'
-    ? { code: error.code, message: error.message }
-    : null;
+/** A REST-style envelope (`{status:'error', error:{code,message,fields?}}`): REST replies, and the request guard's before tRPC. */
+function envelopeError(json: unknown): { code: string; message: string; fields: FieldErrors | null } | null {
+  const error = (json as { error?: { code?: unknown; message?: unknown; fields?: unknown } } | null)?.error;
+  if (typeof error?.code !== 'string' || typeof error.message !== 'string') return null;
+  const fields = typeof error.fields === 'object' && error.fields !== null ? (error.fields as FieldErrors) : null;
+  return { code: error.code, message: error.message, fields };
+}
+
+const UNAUTHORIZED_HINT = 'Set HIVE_API_TOKEN to the token the server was started with.';
+
+/** A REST reply that is not 2xx, as a CliError with the same exit codes as the tRPC calls. */
+export async function restError(res: Response, url: string): Promise<CliError> {
+  const text = await res.text().catch(() => '');
+  let json: unknown = null;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // not JSON: not Hive Control's envelope
+  }
+  const envelope = envelopeError(json);
+  if (!envelope) {
+    return new CliError(
+      EXIT.serverError,
+      `The server at ${url} did not answer like Hive Control (HTTP ${res.status}).`,
+      {
+        code: 'BAD_RESPONSE',
+        hint: 'Check --url / HIVE_URL points at a Hive Control server.',
+      },
+    );
+  }
+  const code = envelope.code === 'INVALID_INPUT' ? 'BAD_REQUEST' : envelope.code;
+  return new CliError(exitFor(envelope.code), envelope.message, {
+    code,
+    fields: envelope.fields,
+    ...(envelope.code === 'UNAUTHORIZED' ? { hint: UNAUTHORIZED_HINT } : {}),
+  });
 }
 
 export function toCliError(err: unknown, url: string): CliError {
@@ -88,21 +127,13 @@ export function toCliError(err: unknown, url: string): CliError {
     const trpcError = err as TRPCClientError<AppRouter>;
     const code = trpcError.data?.code;
     if (code) {
-      const exit =
-        code === 'NOT_FOUND' ? EXIT.notFound : INVALID_INPUT_CODES.has(code) ? EXIT.invalidInput : EXIT.serverError;
-      return new CliError(exit, trpcError.message, { code, fields: trpcError.data?.fields ?? null });
+      return new CliError(exitFor(code), trpcError.message, { code, fields: trpcError.data?.fields ?? null });
     }
     const envelope = envelopeError(trpcError.meta?.responseJSON);
     if (envelope?.code === 'UNAUTHORIZED') {
-      return new CliError(EXIT.unauthorized, envelope.message, {
-        code: envelope.code,
-        hint: 'Set HIVE_API_TOKEN to the token the server was started with.',
-      });
+      return new CliError(EXIT.unauthorized, envelope.message, { code: envelope.code, hint: UNAUTHORIZED_HINT });
     }
-    if (envelope) {
-      const exit = envelope.code === 'UNSUPPORTED_MEDIA_TYPE' ? EXIT.invalidInput : EXIT.serverError;
-      return new CliError(exit, envelope.message, { code: envelope.code });
-    }
+    if (envelope) return new CliError(exitFor(envelope.code), envelope.message, { code: envelope.code });
     return new CliError(
       EXIT.serverError,
       `The server at ${url} did not answer like Hive Control: ${trpcError.message}`,

@@ -32,9 +32,12 @@ function ruleText(routing: { rule: string; source: string } | undefined): string
     : '(not recorded)';
 }
 
-export function formatDispatch(d: Dispatch): string {
+/** `extra` rows follow the task id (a retry's lineage). */
+export function formatDispatch(d: Dispatch, extra: ReadonlyArray<readonly [string, string]> = []): string {
   return keyValues([
     ['dispatched', d.task_id],
+    ...extra,
+    ['state', d.state],
     ['bot', d.bot_id],
     ['lane', d.lane],
     ['provider', d.provider],
@@ -52,11 +55,15 @@ export function formatResponse(r: Completed, rows: ReadonlyArray<readonly [strin
   return `${keyValues([...rows, ['response', r.response_path]])}\n\n${r.content.replace(/\n$/, '')}${cut}`;
 }
 
+/** Where delivery stands; absent for a task the ledger has no row of (a stray file). */
+const stateRow = (state: string | undefined): Array<readonly [string, string]> => (state ? [['state', state]] : []);
+
 export function formatStatus(s: Exclude<Status, { status: 'not_found' }>): string {
-  if ('content' in s) return formatResponse(s, [['status', 'completed']]);
+  if ('content' in s) return formatResponse(s, [['status', 'completed'], ...stateRow(s.state)]);
   if ('warning' in s) {
     return keyValues([
       ['status', 'unreadable'],
+      ...stateRow(s.state),
       ['task', s.task_id],
       ['task path', s.task_path],
       ['warning', s.warning],
@@ -65,6 +72,7 @@ export function formatStatus(s: Exclude<Status, { status: 'not_found' }>): strin
   const t = s.task;
   return keyValues([
     ['status', s.status],
+    ...stateRow(s.state),
     ['task', t.task_id],
     ['title', t.title],
     ['intent', t.intent],
@@ -72,15 +80,17 @@ export function formatStatus(s: Exclude<Status, { status: 'not_found' }>): strin
     ['route', `${t.lane} / ${t.provider} / ${t.delivery_mode}`],
     ['rule', ruleText(t.routing)],
     ['created', localDateTime(t.created_at)],
+    ...(t.retried_from ? ([['retry of', `${t.retried_from} (attempt ${t.attempt ?? 2})`]] as const) : []),
     ['task path', s.task_path],
   ]);
 }
 
 export function formatTaskRows(rows: readonly TaskRow[]): string {
   return table(
-    ['TASK', 'STATUS', 'INTENT', 'LANE/PROVIDER', 'BOT', 'CREATED', 'TITLE'],
+    ['TASK', 'STATE', 'STATUS', 'INTENT', 'LANE/PROVIDER', 'BOT', 'CREATED', 'TITLE'],
     rows.map((r) => [
       r.task_id,
+      r.state,
       r.status,
       truncate(r.intent, 16),
       `${r.lane}/${r.provider}`,
@@ -114,4 +124,16 @@ export function formatRoutes(info: RoutingInfo): string {
     ['(fallback)', 'anything else', fallback.lane, fallback.provider, fallback.delivery],
   ];
   return `${header}\n\n${table(['RULE', 'INTENTS', 'LANE', 'PROVIDER', 'DELIVERY'], rows)}`;
+}
+
+type Explained = RouterOutputs['routing']['explain'];
+
+/** Where an intent goes, then every rule of the table with whether it matched (the fallback fires when none did). */
+export function formatExplain(intent: string, e: Explained): string {
+  const header = `intent "${intent}" → ${e.lane} / ${e.provider} / ${e.delivery}, by rule ${ruleText(e)}`;
+  const rows = [
+    ...e.rules.map((r) => [r.name, r.intents.join(', '), r.matched ? 'yes' : 'no']),
+    ['(fallback)', 'anything else', e.rule === 'fallback' ? 'yes' : 'no'],
+  ];
+  return `${header}\n\n${table(['RULE', 'INTENTS', 'MATCHED'], rows)}`;
 }

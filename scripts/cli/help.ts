@@ -36,7 +36,8 @@ export function overviewHelp(commands: ReadonlyArray<{ name: string; summary: st
   const width = Math.max(...commands.map((c) => c.name.length));
   return `Usage: hive <command> [flags]
 
-Hive Control from the command line: dispatch tasks to the hive, follow them, read the routing table.
+Hive Control from the command line: dispatch tasks to the hive, follow them, act on them (cancel, retry,
+reassign, reclaim, in bulk too), export them, watch the bots' inboxes and bees, read the routing table.
 
 Commands:
 ${commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}

@@ -1,7 +1,16 @@
 /** The command table and the top level: `hive <command> …`, `hive help [command]`, `hive --help`. */
+import { botsCommand } from './commands/bots';
+import { bulkCommand } from './commands/bulk';
+import { cancelCommand } from './commands/cancel';
+import { exportCommand } from './commands/export';
 import { listCommand } from './commands/list';
+import { pauseCommand, resumeCommand } from './commands/pause';
+import { reassignCommand } from './commands/reassign';
+import { reclaimCommand } from './commands/reclaim';
+import { retryCommand } from './commands/retry';
 import { routesCommand } from './commands/routes';
 import { runCommand } from './commands/run';
+import { runManyCommand } from './commands/run-many';
 import { statusCommand } from './commands/status';
 import { watchCommand } from './commands/watch';
 import type { Command } from './command';
@@ -11,7 +20,24 @@ import { overviewHelp } from './help';
 import { Output } from './output';
 import { closest } from '../lib/suggest';
 
-export const COMMANDS: readonly Command[] = [runCommand, statusCommand, listCommand, watchCommand, routesCommand];
+/** In the order the overview lists them: dispatch, look, act, then the hive as a whole. */
+export const COMMANDS: readonly Command[] = [
+  runCommand,
+  runManyCommand,
+  statusCommand,
+  listCommand,
+  watchCommand,
+  cancelCommand,
+  retryCommand,
+  reassignCommand,
+  reclaimCommand,
+  bulkCommand,
+  exportCommand,
+  botsCommand,
+  pauseCommand,
+  resumeCommand,
+  routesCommand,
+];
 
 function find(name: string): Command {
   const command = COMMANDS.find((c) => c.name === name);

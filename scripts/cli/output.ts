@@ -41,7 +41,7 @@ export class Output {
       lines.push(`error: the server refused the input${err.details.code ? ` (${err.details.code})` : ''}:`);
       for (const [field, messages] of Object.entries(fields)) {
         const base = field.split('.')[0] ?? field;
-        const name = field === '_' ? 'request' : (fieldFlags[base] ?? field);
+        const name = field === '_' ? 'request' : (fieldFlags[field] ?? fieldFlags[base] ?? field);
         for (const message of messages) lines.push(`  ${name}: ${message}`);
       }
     } else {

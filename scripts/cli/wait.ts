@@ -14,6 +14,8 @@ export type Completed = Extract<Status, { content: string }>;
 export type WaitResult =
   | { kind: 'completed'; response: Completed; elapsedMs: number }
   | { kind: 'timeout'; lastStatus: string; elapsedMs: number }
+  /** Cancelled while waited for: no response will come. */
+  | { kind: 'cancelled'; elapsedMs: number }
   | { kind: 'interrupted'; lastStatus: string; elapsedMs: number };
 
 export interface WaitOptions {
@@ -52,9 +54,16 @@ export async function waitForResponse(client: HiveClient, options: WaitOptions):
     outcome: RouterOutputs['tasks']['wait'] | null;
     failure: CliError | null;
   } = { waiting: null, outcome: null, failure: null };
+  let asked = false;
+  /** When the server's wait, as asked, ends. */
+  let serverUntil = 0;
   const askServerToWait = () => {
-    const seconds = Math.ceil((deadline - Date.now()) / 1000);
+    // The first ask always goes out (for at least a second), however long the dispatch took: the
+    // server's wait is the one that records the timeout in the ledger.
+    const seconds = Math.max(asked ? 0 : 1, Math.ceil((deadline - Date.now()) / 1000));
     if (server.waiting || server.outcome || seconds < 1) return;
+    asked = true;
+    serverUntil = Date.now() + seconds * 1000;
     server.waiting = client.tasks.wait
       .mutate({ task_id: taskId, timeout_seconds: Math.min(seconds, 3600) }, { signal: stopServerWait.signal })
       .then(
@@ -83,12 +92,16 @@ export async function waitForResponse(client: HiveClient, options: WaitOptions):
         return { kind: 'completed', response: outcome, elapsedMs: Date.now() - startedAt };
       }
       if (outcome?.status === 'timeout') return { kind: 'timeout', lastStatus, elapsedMs: Date.now() - startedAt };
+      if (outcome?.status === 'cancelled') return { kind: 'cancelled', elapsedMs: Date.now() - startedAt };
       try {
         const status = await client.tasks.status.query({ task_id: taskId });
         unreachable = null;
         if ('content' in status) return { kind: 'completed', response: status, elapsedMs: Date.now() - startedAt };
         if (status.status === 'not_found') {
           throw new CliError(EXIT.notFound, `Task ${taskId} is no longer in the hive.`, { code: 'NOT_FOUND' });
+        }
+        if ('state' in status && status.state === 'cancelled') {
+          return { kind: 'cancelled', elapsedMs: Date.now() - startedAt };
         }
         lastStatus = status.status;
         askServerToWait();
@@ -101,7 +114,8 @@ export async function waitForResponse(client: HiveClient, options: WaitOptions):
       const now = Date.now();
       options.onProgress({ status: lastStatus, elapsedMs: now - startedAt, problem: unreachable?.message ?? null });
       if (signal?.aborted) return { kind: 'interrupted', lastStatus, elapsedMs: now - startedAt };
-      if (now >= deadline && (unreachable || !server.waiting || now >= deadline + SERVER_GRACE_MS)) {
+      const serverDone = !server.waiting || now >= Math.max(deadline, serverUntil) + SERVER_GRACE_MS;
+      if (now >= deadline && (unreachable || serverDone)) {
         if (unreachable) throw unreachable;
         return { kind: 'timeout', lastStatus, elapsedMs: now - startedAt };
       }

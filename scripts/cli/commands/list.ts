@@ -2,46 +2,38 @@
 import { expectPositionals, numberFlag } from '../args';
 import { defineCommand } from '../command';
 import { EXIT } from '../exit-codes';
+import { FILTER_FIELD_FLAGS, FILTER_FLAGS, filterFromFlags } from '../filters';
 import { formatTaskRows } from '../format';
 
 export const listCommand = defineCommand({
   name: 'list',
   summary: 'list tasks, newest first, with filters',
-  usage: 'list [--status S] [--lane L] [--provider P] [--bot ID] [--intent I] [--search WORDS] [--limit N]',
+  usage:
+    'list [--state STATE] [--stuck] [--status S] [--lane L] [--provider P] [--bot ID] [--intent I] [--search WORDS] [--limit N]',
   description:
-    'One row per task. Filters combine; --search matches words of the title or summary, or the start of a task id.',
+    'One row per task, with its delivery state (waiting, held, claimed, in_progress, blocked, completed,\n' +
+    'cancelling, cancelled) beside the status its task file says. Filters combine; --search matches words\n' +
+    'of the title or summary, or the start of a task id; --stuck keeps the tasks `hive bots` warns about.',
   flags: {
-    status: { type: 'string', placeholder: 'S', help: 'active, completed, archived, … (as the task file says)' },
-    lane: { type: 'string', placeholder: 'L', help: 'e.g. terminal, llm' },
-    provider: { type: 'string', placeholder: 'P', help: 'e.g. cli, default' },
-    bot: { type: 'string', placeholder: 'ID', help: 'the bee it was given to' },
-    intent: { type: 'string', placeholder: 'I', help: 'the intent it was sent with' },
-    search: { type: 'string', placeholder: 'WORDS', help: 'words in title or summary, or a task id prefix' },
+    ...FILTER_FLAGS,
     limit: { type: 'string', placeholder: 'N', help: 'rows to show, 1-200 (default 50)' },
     cursor: { type: 'string', placeholder: 'SEQ', help: 'continue after a previous page (printed when there is more)' },
   },
-  fieldFlags: {
-    status: '--status',
-    lane: '--lane',
-    provider: '--provider',
-    bot_id: '--bot',
-    intent: '--intent',
-    search: '--search',
-    limit: '--limit',
-    cursor: '--cursor',
-  },
-  examples: ['hive list', 'hive list --status active --lane terminal', 'hive list --search hello --limit 5 --json'],
+  fieldFlags: { ...FILTER_FIELD_FLAGS, limit: '--limit', cursor: '--cursor' },
+  examples: [
+    'hive list',
+    'hive list --state waiting --bot BEE-001',
+    'hive list --stuck',
+    'hive list --status active --lane terminal',
+    'hive list --search hello --limit 5 --json',
+  ],
   async run({ flags, positionals, client, out }) {
     expectPositionals(positionals, [], 'list');
+    const filter = filterFromFlags(flags);
     const limit = numberFlag(flags.limit, 'limit', true);
     const cursor = numberFlag(flags.cursor, 'cursor', true);
     const page = await client.tasks.list.query({
-      status: flags.status,
-      lane: flags.lane,
-      provider: flags.provider,
-      bot_id: flags.bot,
-      intent: flags.intent,
-      search: flags.search,
+      ...filter,
       ...(limit !== undefined ? { limit } : {}),
       ...(cursor !== undefined ? { cursor } : {}),
     });

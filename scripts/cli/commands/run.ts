@@ -5,15 +5,10 @@ import { usageError } from '../errors';
 import { EXIT } from '../exit-codes';
 import { formatDispatch, formatResponse } from '../format';
 import { formatElapsed, ProgressLine } from '../progress';
+import { readStdin } from '../stdin';
 import { waitForResponse, type WaitResult } from '../wait';
 
 const DEFAULT_WAIT_SECONDS = 60;
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 export const runCommand = defineCommand({
   name: 'run',
@@ -22,7 +17,8 @@ export const runCommand = defineCommand({
   description:
     'Routes the task, writes its task file for a bee, and prints the decision: task id, lane,\n' +
     'provider, delivery mode, the rule that fired and the task file. With --wait it then shows\n' +
-    'progress until a bee writes the response, and prints the response preview.',
+    'progress until a bee writes the response, and prints the response preview (exit 7 if the\n' +
+    'task is cancelled meanwhile).',
   flags: {
     intent: {
       type: 'string',
@@ -122,6 +118,11 @@ export const runCommand = defineCommand({
       if (out.json) out.data({ ...dispatched, response: result.response });
       else out.line(`\n${formatResponse(result.response)}`);
       return EXIT.ok;
+    }
+    if (result.kind === 'cancelled') {
+      if (out.json) out.data({ ...dispatched, response: { status: 'cancelled', task_id: dispatched.task_id } });
+      out.note(`${dispatched.task_id} was cancelled while waiting for it; no response will come.`);
+      return EXIT.conflict;
     }
     if (result.kind === 'timeout') {
       if (out.json) out.data({ ...dispatched, response: { status: 'timeout', task_id: dispatched.task_id } });
