@@ -1,6 +1,5 @@
 /** Operator actions over HTTP with real reference bees (DESIGN §7): cancel that stops the work, retry, batch, bulk, export, explain. */
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -8,18 +7,10 @@ import { startServer, tempHiveRoot, type ServerProcess } from '../../scripts/lib
 import { startBee } from '../support/bee';
 import { dispatch, expect, post, status, test } from '../support/fixtures';
 import { readLedger } from '../support/ledger';
+import { alive, recordedPids } from '../support/pids';
 
 const run = promisify(execFile);
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    // A zombie (exited, not yet reaped by a busy init) is gone too.
-    return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-};
 const terminal = (root: string, taskId: string) =>
   readLedger(root, taskId).filter((e) => e.event_type === 'task_completed' || e.event_type === 'task_cancelled');
 
@@ -42,8 +33,8 @@ test('cancelling a claimed task running `sleep 600`: the command is gone, the ta
       const { body } = await dispatch(server, { intent: 'code', title: 'Runaway', summary: 's' });
       const taskId = body.task_id as string;
       await expect.poll(async () => (await status(server, taskId)).body.state, { timeout: 20_000 }).toBe('in_progress');
-      await expect.poll(async () => (await readFile(pids, 'utf8').catch(() => '')).trim().split('\n').length).toBe(2);
-      const commandPids = (await readFile(pids, 'utf8')).trim().split('\n').map(Number);
+      await expect.poll(async () => (await recordedPids(pids)).length).toBe(2);
+      const commandPids = await recordedPids(pids);
       expect(commandPids.every(alive)).toBe(true);
 
       expect(await post(server, `/api/tasks/${taskId}/cancel`, { reason: 'runaway' })).toEqual({

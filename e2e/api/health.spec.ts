@@ -1,11 +1,12 @@
 /** Hive health over HTTP with real reference bees (DESIGN §6): who is alive, what is stuck and why, and a stale claim released. */
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { startServer, tempHiveRoot, type ServerProcess } from '../../scripts/lib/server-process';
 import { startBee } from '../support/bee';
 import { EXIT, hive } from '../support/cli';
 import { dispatch, expect, post, status, test } from '../support/fixtures';
 import { readLedger } from '../support/ledger';
+import { killRecorded } from '../support/pids';
 
 async function bots(server: ServerProcess) {
   return (await (await fetch(`${server.url}/api/hive/bots`)).json()) as {
@@ -14,21 +15,6 @@ async function bots(server: ServerProcess) {
     warnings: { code: string; bot_id?: string; task_id?: string; bee?: string; message: string }[];
   };
 }
-
-/** Pids a command recorded (`echo $$ >> file`); each is killed by the test in the end, whatever happened. */
-async function recordedPids(file: string): Promise<number[]> {
-  const text = await readFile(file, 'utf8').catch(() => '');
-  return text.split('\n').filter(Boolean).map(Number);
-}
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 test('tasks for bots nobody serves wait, with a no_live_bee warning naming each bot and how long the oldest has waited', async ({
   server,
@@ -116,7 +102,7 @@ test('a bee killed while it works goes offline, its claim goes stale, and a recl
     beeB?.child.kill('SIGTERM');
     await beeB?.done;
     // The killed bee could not stop its command: the test does.
-    for (const pid of await recordedPids(pids)) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    await killRecorded(pids);
     await server.stop();
     await rm(root, { recursive: true, force: true });
   }

@@ -6,9 +6,12 @@
 import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
+import { startBee } from '../support/bee';
 import { PlayedBee } from '../support/bee-player';
 import { uniqueWord } from '../support/dashboard';
 import { dispatch, expect, status, test, writeResponse } from '../support/fixtures';
+import { readLedger } from '../support/ledger';
+import { alive, killRecorded, recordedPids } from '../support/pids';
 
 async function openTask(page: Page, url: string, taskId: string) {
   await page.goto(`${url}/tasks/${taskId}`);
@@ -73,6 +76,46 @@ test('Cancel: a task no bee claimed is cancelled at once; one a live bee holds i
     await expect(page.getByTestId('state')).toHaveText('cancelled');
   } finally {
     await bee.stop();
+  }
+});
+
+test('Cancel from the dashboard stops a real bee’s `sleep 600`: the command is gone, the task cancelled, one terminal event', async ({
+  page,
+  server,
+}) => {
+  const bot = `BOT-SLEEP-${uniqueWord()}`;
+  const pids = path.join(server.root, `pids-${bot}`);
+  const bee = await startBee(server.root, {
+    bot,
+    exec: `sh -c 'echo $$ >> ${pids}; sleep 600 & echo $! >> ${pids}; wait'`,
+  });
+  try {
+    const { task_id: taskId } = (
+      await dispatch(server, { intent: 'code', title: 'Runaway', summary: 's', bot_id: bot })
+    ).body;
+    await openTask(page, server.url, taskId);
+    await expect(page.getByTestId('state')).toHaveText('in progress', { timeout: 20_000 });
+    await expect.poll(async () => (await recordedPids(pids)).length).toBe(2);
+    const commandPids = await recordedPids(pids);
+    expect(commandPids.every(alive)).toBe(true);
+
+    await actions(page).getByRole('button', { name: 'Cancel task…' }).click();
+    await page
+      .getByRole('dialog', { name: `Cancel ${taskId}?` })
+      .getByRole('button', { name: 'Cancel the task' })
+      .click();
+    const clicked = Date.now();
+    await expect.poll(() => commandPids.filter(alive), { timeout: 5_000 }).toEqual([]);
+    test.info().annotations.push({ type: 'command gone after', description: `${Date.now() - clicked} ms` });
+    await expect(page.getByTestId('state')).toHaveText('cancelled');
+    const terminal = readLedger(server.root, taskId).filter((e) =>
+      ['task_completed', 'task_cancelled'].includes(e.event_type),
+    );
+    expect(terminal.map((e) => e.event_type)).toEqual(['task_cancelled']);
+  } finally {
+    bee.child.kill('SIGTERM');
+    await bee.done;
+    await killRecorded(pids);
   }
 });
 
