@@ -220,6 +220,20 @@ function Stat(props: { label: string; value: number | string; testId: string; wa
   );
 }
 
+/** Why a bee is not live, in words (the reasons the server records with `bee_offline`). */
+function offlineReason(reason: string | null): string {
+  switch (reason) {
+    case 'stopped':
+      return 'it stopped';
+    case 'process_gone':
+      return 'its process is gone';
+    case 'heartbeat_lost':
+      return 'no heartbeat for 30 s';
+    default:
+      return reason ?? 'no heartbeat';
+  }
+}
+
 function BeeCard({ bee, elapsed }: { bee: BeeStatus; elapsed: number }) {
   return (
     <li
@@ -245,7 +259,13 @@ function BeeCard({ bee, elapsed }: { bee: BeeStatus; elapsed: number }) {
         <dd data-testid="heartbeat" title={bee.heartbeat_at} suppressHydrationWarning>
           {`${formatAge((bee.heartbeat_age_s + elapsed) * 1000)} ago`}
         </dd>
-        <dt>Working on</dt>
+        {bee.live ? null : (
+          <>
+            <dt>Offline</dt>
+            <dd data-testid="offline-reason">{offlineReason(bee.offline_reason)}</dd>
+          </>
+        )}
+        <dt>{bee.live ? 'Working on' : 'Was working on'}</dt>
         <dd data-testid="current-task">
           {bee.current_task ? (
             <Link href={`/tasks/${bee.current_task}`}>{bee.current_task}</Link>

@@ -46,6 +46,8 @@ test('a bee dies holding a task: warned everywhere, reclaimed, answered by anoth
     await first.die();
     await expect(firstCard).toHaveAttribute('data-live', 'false');
     await expect(firstCard.getByTestId('bee-state')).toHaveText('offline');
+    await expect(firstCard.getByTestId('offline-reason')).toHaveText('its process is gone');
+    await expect(firstCard.getByText('Was working on')).toBeVisible();
     await expect(badge).toHaveAttribute('data-count', '1');
     await expect(badge).toHaveText(/1 warning/);
     const warning = page.locator('[data-testid="warning"][data-code="stale_claim"]');
