@@ -5,45 +5,54 @@
  */
 import { useSyncExternalStore } from 'react';
 
-interface Clock {
+export interface Clock {
   now: number;
   listeners: Set<() => void>;
   timer: ReturnType<typeof setInterval> | null;
+  /** One function per clock: a new one each render would make React resubscribe on every render. */
+  subscribe: (listener: () => void) => () => void;
+  read: () => number;
 }
 
 const clocks = new Map<number, Clock>();
 
-function clockFor(intervalMs: number): Clock {
-  let clock = clocks.get(intervalMs);
-  if (!clock) clocks.set(intervalMs, (clock = { now: Date.now(), listeners: new Set(), timer: null }));
-  return clock;
-}
-
-function subscribe(intervalMs: number, listener: () => void): () => void {
-  const clock = clockFor(intervalMs);
-  clock.listeners.add(listener);
-  clock.now = Date.now();
-  clock.timer ??= setInterval(() => {
-    clock.now = Date.now();
-    clock.listeners.forEach((l) => l());
-  }, intervalMs);
-  return () => {
-    clock.listeners.delete(listener);
-    if (clock.listeners.size === 0 && clock.timer) {
-      clearInterval(clock.timer);
-      clock.timer = null;
-    }
+/** The page's one clock for `intervalMs` (exported for its tests). */
+export function sharedClock(intervalMs: number): Clock {
+  const existing = clocks.get(intervalMs);
+  if (existing) return existing;
+  const clock: Clock = {
+    now: Date.now(),
+    listeners: new Set(),
+    timer: null,
+    subscribe(listener) {
+      // Only a clock nobody watched jumps to now: moving it under components already shown
+      // would make each of them render again, and under load that never settles (React #185).
+      if (!clock.timer) {
+        clock.now = Date.now();
+        clock.timer = setInterval(() => {
+          clock.now = Date.now();
+          clock.listeners.forEach((l) => l());
+        }, intervalMs);
+      }
+      clock.listeners.add(listener);
+      return () => {
+        clock.listeners.delete(listener);
+        if (clock.listeners.size === 0 && clock.timer) {
+          clearInterval(clock.timer);
+          clock.timer = null;
+        }
+      };
+    },
+    read: () => clock.now,
   };
+  clocks.set(intervalMs, clock);
+  return clock;
 }
 
 /** The time now (ms), re-rendering every `intervalMs`. */
 export function useNow(intervalMs: number): number {
-  const clock = clockFor(intervalMs);
-  return useSyncExternalStore(
-    (listener) => subscribe(intervalMs, listener),
-    () => clock.now,
-    () => clock.now,
-  );
+  const clock = sharedClock(intervalMs);
+  return useSyncExternalStore(clock.subscribe, clock.read, clock.read);
 }
 
 /** "12 s", "4 min", "3 h", "2 d": how long, at a glance. */
