@@ -26,6 +26,7 @@ import { BotsHealthSchema, HealthSchema } from '../contracts/health';
 import { BotIdSchema, TaskIdSchema } from '../contracts/ids';
 import { DispatchResultSchema, RunTaskInputSchema, StatusResultSchema } from '../contracts/task';
 import { EXPORT_CONTENT_TYPES } from '../core/actions/export';
+import { METRICS_CONTENT_TYPE } from '../core/metrics';
 import type { HiveService } from '../core/service';
 
 export interface EndpointCall<P, Q, B> {
@@ -254,6 +255,19 @@ export const ENDPOINTS = {
     reply: HealthSchema,
     errors: [],
     handle: ({ service }) => service.health(),
+  }),
+  metrics: define({
+    method: 'GET',
+    path: '/api/metrics',
+    summary:
+      'Prometheus metrics (text exposition 0.0.4): tasks by state and bot, inbox depth and age, live bees, dispatch and completion counters and latency histograms, and the process.',
+    tag: 'hive',
+    reply: { contentTypes: { prometheus: METRICS_CONTENT_TYPE } },
+    errors: [],
+    handle: async ({ service }) =>
+      new Response(await service.metrics(), {
+        headers: { 'content-type': METRICS_CONTENT_TYPE, 'cache-control': 'no-store' },
+      }),
   }),
   explain: define({
     method: 'POST',
