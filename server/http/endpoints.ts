@@ -52,6 +52,8 @@ export interface Endpoint<P = unknown, Q = unknown, B = unknown> {
   reply: z.ZodType | { contentTypes: Record<string, string> };
   /** The status of a successful reply (default 200). */
   status?: (result: unknown) => number;
+  /** Every status `status` may pick, for the description (default [200]). */
+  replyStatuses?: number[];
   /** Other statuses this endpoint answers with, besides the error table's. */
   errors: number[];
   handle(call: EndpointCall<P, Q, B>): unknown;
@@ -100,6 +102,7 @@ export const ENDPOINTS = {
     params: TaskParams,
     reply: StatusResultSchema,
     status: (result) => ((result as { status: string }).status === 'not_found' ? 404 : 200),
+    replyStatuses: [200, 404],
     errors: [404],
     handle: ({ params, service }) => service.status(params.taskId),
   }),
@@ -225,6 +228,7 @@ export const ENDPOINTS = {
     bodyName: 'bulk action',
     reply: z.object({ bulk_id: z.string().nullable(), matched: z.number().int(), dry_run: z.boolean() }),
     status: (result) => ((result as { dry_run: boolean }).dry_run ? 200 : 202),
+    replyStatuses: [202, 200],
     errors: [422],
     handle: ({ body, service }) => service.bulk(body, 'rest'),
   }),
