@@ -5,6 +5,7 @@ import { access, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { printTable } from './lib/bench-report';
 import { writeResponse } from './lib/hive-files';
 import { latencyOf, round, runPool, type Latency } from './lib/measure';
 import { startServer } from './lib/server-process';
@@ -534,16 +535,6 @@ interface Results {
   completion: CompletionRun;
   under_waits: UnderWaits;
   server_log_problems: string[];
-}
-
-function printTable(title: string, header: string[], rows: (string | number)[][]): void {
-  const cells = [header, ...rows.map((row) => row.map(String))];
-  const widths = header.map((_, col) => Math.max(...cells.map((row) => row[col]?.length ?? 0)));
-  const line = (row: string[]) => row.map((cell, col) => cell.padStart(widths[col] ?? 0)).join('  ');
-  console.log(`\n${title}`);
-  console.log(line(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const row of cells.slice(1)) console.log(line(row));
 }
 
 const failuresText = (tally: Record<string, number>) =>

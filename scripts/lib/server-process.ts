@@ -41,6 +41,8 @@ export interface StartOptions {
   root?: string;
   port?: number;
   env?: Record<string, string>;
+  /** Flags for the server's Node (before Next's script), e.g. --cpu-prof, which NODE_OPTIONS does not take. */
+  nodeArgs?: string[];
   readyTimeoutMs?: number;
 }
 
@@ -49,7 +51,8 @@ export async function startServer(options: StartOptions = {}): Promise<ServerPro
   const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   let log = '';
-  const child = spawn(process.execPath, [NEXT_BIN, 'start', '-p', String(port), '-H', '127.0.0.1'], {
+  const args = [...(options.nodeArgs ?? []), NEXT_BIN, 'start', '-p', String(port), '-H', '127.0.0.1'];
+  const child = spawn(process.execPath, args, {
     cwd: PROJECT_ROOT,
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', UV_THREADPOOL_SIZE: '16', HIVE_ROOT: root, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
