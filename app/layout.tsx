@@ -2,6 +2,7 @@
 import type { Metadata, Viewport } from 'next';
 import Link from 'next/link';
 import type { ReactNode } from 'react';
+import { HealthBadge } from './_components/health-badge';
 import { LiveIndicator, LiveProvider } from './_components/live-provider';
 import { getHive } from '@/server/hive-instance';
 import { dashboardAuthorized } from '@/server/http/dashboard-access';
@@ -45,7 +46,14 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
               <Link href="/" className="brand">
                 Hive Control
               </Link>
-              <LiveIndicator />
+              <nav aria-label="Pages" className="nav">
+                <Link href="/">Tasks</Link>
+                <Link href="/hive">Bees and inboxes</Link>
+              </nav>
+              <span className="topbar-end">
+                <HealthBadge />
+                <LiveIndicator />
+              </span>
             </header>
             <main id="main">{children}</main>
           </LiveProvider>

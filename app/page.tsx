@@ -1,5 +1,6 @@
-/** The dashboard: submit, the live task list (filters from the URL), routing and recent activity. */
+/** The dashboard: the live task list (filters from the URL), submit, the hive's health, routing and recent activity. */
 import { Activity } from './_components/activity';
+import { HiveHealth } from './_components/hive-health';
 import { RoutingPanel } from './_components/routing-panel';
 import { SubmitTask } from './_components/submit-task';
 import { filtersFromParams, listInput, nextPage } from './_components/task-filters';
@@ -29,6 +30,7 @@ export default async function DashboardPage({ searchParams }: PageProps<'/'>) {
       <div className="dashboard">
         <div className="side">
           <SubmitTask />
+          <HiveHealth compact />
           <RoutingPanel />
           <Activity />
         </div>

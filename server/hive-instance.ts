@@ -15,6 +15,7 @@ export function getHive(): Promise<Hive> {
     maxWaiters: env.HIVE_MAX_WAITERS,
     pollMs: env.HIVE_POLL_MS,
     responseQuietMs: env.HIVE_RESPONSE_QUIET_MS,
+    longRunningMs: env.HIVE_LONG_RUNNING_S * 1000,
   }).catch((err: unknown) => {
     globalForHive.hiveControl = undefined;
     throw err;

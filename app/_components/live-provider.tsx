@@ -1,8 +1,9 @@
 'use client';
 /**
  * One live connection per tab: follows `hive.live` from the ledger id the page was
- * rendered at, and turns bursts of events into at most one refetch of the task queries
- * per window, so many updates per second never freeze the page. When the connection is
+ * rendered at, and turns bursts of events into at most one refetch of the affected queries
+ * per window (lists, counts and inbox health on every event; a task's own views only on its
+ * events), so many updates per second never freeze the page. When the connection is
  * lost for good (the server restarted), it resubscribes from the last id it saw, so
  * nothing in between is missed.
  */
@@ -37,6 +38,8 @@ export function LiveProvider({ children, initialEventId }: { children: ReactNode
   const [recent, setRecent] = useState<LedgerEvent[]>([]);
   const [everLive, setEverLive] = useState(false);
   const pending = useRef<LedgerEvent[]>([]);
+  /** Set on (re)connect: whatever changed meanwhile is unknown, so every view refetches. */
+  const refreshAll = useRef(false);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const lastFlush = useRef(0);
 
@@ -44,8 +47,23 @@ export function LiveProvider({ children, initialEventId }: { children: ReactNode
     timer.current = null;
     lastFlush.current = performance.now();
     const batch = pending.current;
+    const all = refreshAll.current;
     pending.current = [];
-    void queryClient.invalidateQueries(trpc.tasks.pathFilter(), { cancelRefetch: false });
+    refreshAll.current = false;
+    const refetch = { cancelRefetch: false };
+    // Lists, counts and inbox health move with any event: a task's step, a bee coming or
+    // going (the stuck filter follows liveness), a pause, a bulk job's progress.
+    void queryClient.invalidateQueries(trpc.tasks.list.pathFilter(), refetch);
+    void queryClient.invalidateQueries(trpc.tasks.count.pathFilter(), refetch);
+    void queryClient.invalidateQueries(trpc.hive.bots.pathFilter(), refetch);
+    void queryClient.invalidateQueries(trpc.bulk.pathFilter(), refetch);
+    // One task's views only when one of its events arrived (its summary may be a megabyte).
+    const touched = new Set(batch.map((e) => e.task_id).filter((id): id is string => id !== null));
+    const forTask = (query: { queryKey: readonly unknown[] }) =>
+      all || touched.has((query.queryKey[1] as { input?: { task_id?: string } } | undefined)?.input?.task_id ?? '');
+    for (const path of [trpc.tasks.detail, trpc.tasks.timeline, trpc.tasks.status, trpc.tasks.history]) {
+      void queryClient.invalidateQueries({ ...path.pathFilter(), predicate: forTask }, refetch);
+    }
     if (batch.length) setRecent((prev) => [...batch.reverse(), ...prev].slice(0, RECENT));
   }, [queryClient, trpc]);
 
@@ -69,6 +87,7 @@ export function LiveProvider({ children, initialEventId }: { children: ReactNode
       setEverLive(true);
       setAttempt(0);
       // Whatever changed while we were (re)connecting is refetched once.
+      refreshAll.current = true;
       schedule();
     },
     onData: (tracked) => {

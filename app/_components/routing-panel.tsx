@@ -1,7 +1,8 @@
 'use client';
-/** The routing table in force, where it came from, and why a newer routing.json was refused. */
+/** The routing table in force, where it came from, why a newer routing.json was refused, and where an intent would go. */
 import { useQuery } from '@tanstack/react-query';
 import { useTRPC } from '../_trpc/client';
+import { RouteExplain } from './route-explain';
 
 export function RoutingPanel() {
   const trpc = useTRPC();
@@ -54,6 +55,7 @@ export function RoutingPanel() {
           </tbody>
         </table>
       </div>
+      <RouteExplain />
     </section>
   );
 }

@@ -37,3 +37,21 @@ export function listInput(filters: TaskFilters): TaskListInput {
 }
 
 export const nextPage = (page: { next_cursor: number | null }) => page.next_cursor;
+
+/** The URL's filters as a bulk action, a count and an export take them: the list's, without paging. */
+export function filterInput(filters: TaskFilters): Omit<TaskListInput, 'limit' | 'cursor'> {
+  const input: Omit<TaskListInput, 'limit' | 'cursor'> & Partial<Pick<TaskListInput, 'limit'>> = listInput(filters);
+  delete input.limit;
+  return input;
+}
+
+/** The export's query string: the same filters, as text (`stuck=1`). */
+export function exportQuery(filters: TaskFilters, format: string): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(filterInput(filters))) {
+    if (value === true) params.set(key, '1');
+    else if (typeof value === 'string') params.set(key, value);
+  }
+  params.set('format', format);
+  return params.toString();
+}

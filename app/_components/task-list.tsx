@@ -1,16 +1,25 @@
 'use client';
-/** The live task list: filters and search live in the URL, rows page in newest first. */
+/**
+ * The live task list: where each task's delivery stands, filters and search kept in the
+ * URL, rows paged in newest first; rows can be selected (shift-click for a range) for a
+ * bulk action, walked with the keyboard, and the filtered list downloaded.
+ */
 import { useInfiniteQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
-import { useId, useState, type FormEvent } from 'react';
+import { useId, useRef, useState, type FormEvent } from 'react';
 import type { TaskFilters } from '@/server/contracts/task-list';
+import { TASK_STATES } from '@/server/contracts/task-state';
 import { useTRPC } from '../_trpc/client';
 import { Age } from './age';
-import { StatusBadge } from './status-badge';
-import { filtersFromParams, listInput, nextPage, paramsFromFilters } from './task-filters';
+import { BulkBar } from './bulk-bar';
+import { ExportLinks } from './export-links';
+import { StateBadge, statusAddsToState } from './state-badge';
+import { filterInput, filtersFromParams, listInput, nextPage, paramsFromFilters } from './task-filters';
+import { useListKeys } from './use-list-keys';
+import { useSelection } from './use-selection';
 
-const STATUSES = ['active', 'in_progress', 'blocked', 'completed'];
+const STATUSES = ['active', 'in_progress', 'blocked', 'completed', 'cancelled'];
 
 export function TaskList({ lanes, providers }: { lanes: string[]; providers: string[] }) {
   const trpc = useTRPC();
@@ -20,6 +29,8 @@ export function TaskList({ lanes, providers }: { lanes: string[]; providers: str
   const filters = filtersFromParams(searchParams);
   const id = useId();
   const [search, setSearch] = useDraft(filters.search ?? '');
+  const searchBox = useRef<HTMLInputElement>(null);
+  const table = useRef<HTMLTableElement>(null);
 
   const list = useInfiniteQuery(
     trpc.tasks.list.infiniteQueryOptions(listInput(filters), { getNextPageParam: nextPage }),
@@ -32,17 +43,32 @@ export function TaskList({ lanes, providers }: { lanes: string[]; providers: str
     setFilter('search', search.trim());
   };
   const rows = list.data?.pages.flatMap((page) => page.items) ?? [];
-  const filtered = Object.keys(filters).length > 0;
+  const rowIds = rows.map((r) => r.task_id);
+  const filterKey = paramsFromFilters(filters);
+  const filtered = filterKey !== '';
+  const selection = useSelection(rowIds, filterKey);
+  const selectedIds = rowIds.filter((rid) => selection.selected.has(rid));
+  const allShown = rows.length > 0 && selectedIds.length === rows.length;
+
+  useListKeys({
+    table,
+    search: searchBox,
+    open: (taskId) => router.push(`/tasks/${taskId}`),
+    toggle: (taskId) => selection.toggle(taskId),
+  });
 
   return (
     <section className="panel tasks" aria-labelledby={`${id}-heading`}>
       <div className="panel-head">
         <h2 id={`${id}-heading`}>Tasks</h2>
-        {filtered && (
-          <button type="button" className="link-button" onClick={() => setFilters({})}>
-            Clear filters
-          </button>
-        )}
+        <span className="panel-tools">
+          <ExportLinks filters={filters} />
+          {filtered && (
+            <button type="button" className="link-button" onClick={() => setFilters({})}>
+              Clear filters
+            </button>
+          )}
+        </span>
       </div>
       <div className="filters">
         <form onSubmit={onSearch} role="search" className="search">
@@ -51,13 +77,21 @@ export function TaskList({ lanes, providers }: { lanes: string[]; providers: str
           </label>
           <input
             id={`${id}-search`}
+            ref={searchBox}
             type="search"
             value={search}
             onChange={(e) => setSearch(e.target.value)}
-            placeholder="Search id prefix or words…"
+            placeholder="Search id prefix or words…  ( / )"
+            aria-keyshortcuts="/"
           />
           <button type="submit">Search</button>
         </form>
+        <FilterSelect
+          label="State"
+          value={filters.state}
+          options={TASK_STATES}
+          onChange={(v) => setFilter('state', v)}
+        />
         <FilterSelect
           label="Status"
           value={filters.status}
@@ -73,7 +107,24 @@ export function TaskList({ lanes, providers }: { lanes: string[]; providers: str
         />
         <FilterText label="Bot" value={filters.bot_id} onChange={(v) => setFilter('bot_id', v)} />
         <FilterText label="Intent" value={filters.intent} onChange={(v) => setFilter('intent', v)} />
+        <span className="filter">
+          <label className="checkbox stuck-filter">
+            <input
+              type="checkbox"
+              checked={filters.stuck === '1' || filters.stuck === 'true'}
+              onChange={(e) => setFilter('stuck', e.target.checked ? '1' : '')}
+            />
+            Stuck only
+          </label>
+        </span>
       </div>
+
+      <BulkBar
+        selectedIds={selectedIds}
+        filter={filterInput(filters)}
+        filtered={filtered}
+        onStarted={() => selection.clear()}
+      />
 
       {list.isPending ? (
         <p className="empty">Loading tasks…</p>
@@ -92,11 +143,25 @@ export function TaskList({ lanes, providers }: { lanes: string[]; providers: str
         </p>
       ) : (
         <div className="table-wrap">
-          <table data-testid="task-table" className="task-table">
+          <table data-testid="task-table" className="task-table" ref={table}>
+            <caption className="sr-only">
+              Tasks, newest first. Keys: j and k move between rows, Enter opens one, x selects it, / searches.
+            </caption>
             <thead>
               <tr>
+                <th scope="col" className="select">
+                  <input
+                    type="checkbox"
+                    aria-label="Select every task shown"
+                    checked={allShown}
+                    ref={(el) => {
+                      if (el) el.indeterminate = selectedIds.length > 0 && !allShown;
+                    }}
+                    onChange={(e) => selection.setAll(rowIds, e.target.checked)}
+                  />
+                </th>
                 <th scope="col">Task</th>
-                <th scope="col">Status</th>
+                <th scope="col">State</th>
                 <th scope="col">Lane</th>
                 <th scope="col">Provider</th>
                 <th scope="col">Delivery</th>
@@ -105,30 +170,59 @@ export function TaskList({ lanes, providers }: { lanes: string[]; providers: str
               </tr>
             </thead>
             <tbody>
-              {rows.map((task) => (
-                <tr key={task.task_id} data-testid="task-row" data-task-id={task.task_id}>
-                  <td>
-                    <Link href={`/tasks/${task.task_id}`} className="task-link">
-                      <code>{task.task_id}</code>
-                      <span className="task-title">{task.title}</span>
-                    </Link>
-                  </td>
-                  <td data-label="Status">
-                    <StatusBadge status={task.status} />
-                  </td>
-                  <td data-label="Lane" data-testid="lane">
-                    {task.lane}
-                  </td>
-                  <td data-label="Provider" data-testid="provider">
-                    {task.provider}
-                  </td>
-                  <td data-label="Delivery">{task.delivery_mode}</td>
-                  <td data-label="Bot">{task.bot_id}</td>
-                  <td data-label="Age">
-                    <Age iso={task.created_at} />
-                  </td>
-                </tr>
-              ))}
+              {rows.map((task) => {
+                const selected = selection.selected.has(task.task_id);
+                return (
+                  <tr
+                    key={task.task_id}
+                    data-testid="task-row"
+                    data-task-id={task.task_id}
+                    data-selected={selected}
+                    className={selected ? 'selected' : undefined}
+                    tabIndex={-1}
+                  >
+                    <td className="select">
+                      <input
+                        type="checkbox"
+                        aria-label={`Select ${task.task_id}`}
+                        checked={selected}
+                        onChange={(e) =>
+                          selection.toggle(task.task_id, (e.nativeEvent as MouseEvent).shiftKey === true)
+                        }
+                      />
+                    </td>
+                    <td>
+                      <Link href={`/tasks/${task.task_id}`} className="task-link">
+                        <code>{task.task_id}</code>
+                        <span className="task-title">{task.title}</span>
+                      </Link>
+                    </td>
+                    <td data-label="State">
+                      <StateBadge state={task.state} />
+                      {statusAddsToState(task.state, task.status) && (
+                        <span className="muted file-status" data-testid="status">
+                          {' '}
+                          status {task.status.replace(/_/g, ' ')}
+                        </span>
+                      )}
+                      {task.claimed_by_bee && (task.state === 'claimed' || task.state === 'in_progress') && (
+                        <span className="muted claimer"> by {task.claimed_by_bee}</span>
+                      )}
+                    </td>
+                    <td data-label="Lane" data-testid="lane">
+                      {task.lane}
+                    </td>
+                    <td data-label="Provider" data-testid="provider">
+                      {task.provider}
+                    </td>
+                    <td data-label="Delivery">{task.delivery_mode}</td>
+                    <td data-label="Bot">{task.bot_id}</td>
+                    <td data-label="Age">
+                      <Age iso={task.created_at} />
+                    </td>
+                  </tr>
+                );
+              })}
             </tbody>
           </table>
         </div>
@@ -142,7 +236,12 @@ export function TaskList({ lanes, providers }: { lanes: string[]; providers: str
   );
 }
 
-function FilterSelect(props: { label: string; value?: string; options: string[]; onChange: (value: string) => void }) {
+function FilterSelect(props: {
+  label: string;
+  value?: string;
+  options: readonly string[];
+  onChange: (value: string) => void;
+}) {
   const id = useId();
   const options = props.value && !props.options.includes(props.value) ? [...props.options, props.value] : props.options;
   return (
@@ -152,7 +251,7 @@ function FilterSelect(props: { label: string; value?: string; options: string[];
         <option value="">any</option>
         {options.map((o) => (
           <option key={o} value={o}>
-            {o}
+            {o.replace(/_/g, ' ')}
           </option>
         ))}
       </select>

@@ -21,6 +21,7 @@ test.describe('POST /api/tasks/run refuses', () => {
     ['1 as wait_for_response', { ...valid, wait_for_response: 1 }, 422, /wait_for_response must be true or false/],
     ['timeout_seconds 0', { ...valid, timeout_seconds: 0 }, 422, /between 1 and 3600/],
     ['timeout_seconds 3601', { ...valid, timeout_seconds: 3601 }, 422, /between 1 and 3600/],
+    ['timeout_seconds 1.5', { ...valid, timeout_seconds: 1.5 }, 422, /whole number of seconds/],
     ['a task_id with a slash', { ...valid, task_id: 'a/b' }, 422, /task_id may contain only/],
     ['a task_id of ..', { ...valid, task_id: '..' }, 422, /task_id/],
     ['a task_id with NUL', { ...valid, task_id: 'a\u0000b' }, 422, /task_id/],

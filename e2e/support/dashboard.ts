@@ -8,3 +8,10 @@ export async function submitTask(page: Page, task: { intent: string; title: stri
   await form.getByLabel('Summary').fill(task.summary);
   await form.getByRole('button', { name: 'Dispatch' }).click();
 }
+
+/** A word no other test's tasks carry (a worker's server is shared): letters only, so it is never read as an id prefix. */
+export const uniqueWord = () =>
+  Math.random()
+    .toString(36)
+    .slice(2, 10)
+    .replace(/\d/g, (d) => 'qwertyuiop'[Number(d)]!);

@@ -27,6 +27,16 @@ export async function dispatch(server: ServerProcess, body: unknown, headers: Re
   return { status: res.status, body: (await res.json()) as Record<string, any> };
 }
 
+/** POSTs a JSON body to any API path (an action), as curl would. */
+export async function post(server: ServerProcess, apiPath: string, body: unknown = {}) {
+  const res = await fetch(`${server.url}${apiPath}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, any> };
+}
+
 export async function status(server: ServerProcess, taskId: string) {
   const res = await fetch(`${server.url}/api/tasks/status/${taskId}`);
   return { status: res.status, body: (await res.json()) as Record<string, any> };

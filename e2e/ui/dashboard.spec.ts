@@ -50,7 +50,7 @@ test('a response written by another process shows up without a reload', async ({
 
   await writeResponse(server.root, `BEE-001-RESPONSE-${body.task_id}.md`, '# Plan\n\n- write the **ledger** first');
   await expect(page.getByTestId('markdown').locator('strong')).toHaveText('ledger');
-  await expect(page.getByTestId('status').first()).toHaveText('completed');
+  await expect(page.getByTestId('state')).toHaveText('completed');
   await expect(page.getByTestId('timeline')).toContainText('task_completed');
 });
 

@@ -24,7 +24,7 @@ test('tasks from the dashboard and the CLI are answered by the bee with no one e
     await submitTask(page, { intent: 'design', title: 'Sketch the event ledger', summary: 'Append-only, SQLite' });
 
     const row = page.getByTestId('task-row').filter({ hasText: 'Sketch the event ledger' });
-    await expect(row.getByTestId('status')).toHaveText('completed');
+    await expect(row.getByTestId('state')).toHaveText('completed');
     await row.getByRole('link').click();
     await expect(page.getByTestId('markdown')).toContainText('Answered by BEE-001');
     await expect(page.getByTestId('timeline')).toContainText('task_claimed');

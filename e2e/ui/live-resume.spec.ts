@@ -19,7 +19,7 @@ test('the stream resumes after the server restarts, with nothing missed', async 
 
     await expect(page.getByTestId('live-indicator')).toHaveAttribute('data-state', 'live', { timeout: 20_000 });
     await expect(page.getByTestId('activity')).toContainText('task_completed', { timeout: 20_000 });
-    await expect(page.getByTestId('task-row').first().getByTestId('status')).toHaveText('completed');
+    await expect(page.getByTestId('task-row').first().getByTestId('state')).toHaveText('completed');
 
     const after = await dispatch(server, { intent: 'design', title: 'after the restart', summary: 's' });
     await expect(page.getByTestId('task-row').first()).toContainText('after the restart');

@@ -206,6 +206,13 @@ export class Bee {
       this.held.set(taskId, fileName);
       return 'skipped';
     }
+    // Between reading the file and claiming it, the server may have moved the task elsewhere
+    // (reassigned, cancelled): a claim on a task no longer in this inbox is let go at once.
+    if (claim === 'claimed' && !(await present(taskFile))) {
+      await releaseClaim(this.paths.claims, taskId);
+      this.log(`${taskId} left this inbox while it was being claimed; claim let go`);
+      return this.settle(fileName, 'skipped');
+    }
 
     const hand: InHand = { taskId, fileName, controller: new AbortController(), why: null };
     const { signal } = hand.controller;

@@ -3,9 +3,10 @@ import { z } from 'zod';
 import { HealthWarningSchema } from './health';
 import { BotIdSchema, TaskIdSchema } from './ids';
 import { RouteTargetSchema, RoutingSourceSchema } from './routing';
-import { TaskListInputSchema } from './task-list';
+import { LedgerEventSchema } from './ledger';
+import { TaskListInputSchema, TaskRowSchema } from './task-list';
 import { TaskStateSchema } from './task-state';
-import { DispatchResultSchema, RunTaskInputSchema } from './task';
+import { CompletedResponseSchema, DispatchResultSchema, RunTaskInputSchema, TaskFieldsSchema } from './task';
 
 const reason = z.string().trim().max(2000, 'reason must be at most 2000 characters').optional();
 
@@ -101,7 +102,13 @@ export const BulkInputSchema = z
   });
 export type BulkInput = z.infer<typeof BulkInputSchema>;
 
-export const BulkStartedSchema = z.object({ bulk_id: z.string(), matched: z.number().int(), dry_run: z.boolean() });
+/** What a bulk action's start answers: its id (null for a dry run, which only counts). */
+export const BulkStartedSchema = z.object({
+  bulk_id: z.string().nullable(),
+  matched: z.number().int(),
+  dry_run: z.boolean(),
+});
+export type BulkStarted = z.infer<typeof BulkStartedSchema>;
 export const BulkStatusSchema = z.object({
   bulk_id: z.string(),
   action: z.enum(BULK_ACTIONS),
@@ -116,6 +123,17 @@ export const BulkStatusSchema = z.object({
 });
 export type BulkStatus = z.infer<typeof BulkStatusSchema>;
 export const ByBulkIdSchema = z.strictObject({ bulk_id: z.string().regex(/^BULK-[0-9a-f-]+$/, 'not a bulk id') });
+
+/** One task's whole story, as exported: its row, its file, its response and every ledger event. */
+export const TaskHistorySchema = z.object({
+  task_id: TaskIdSchema,
+  exported_at: z.string(),
+  row: TaskRowSchema.nullable(),
+  task: TaskFieldsSchema.nullable(),
+  response: CompletedResponseSchema.nullable(),
+  events: z.array(LedgerEventSchema),
+});
+export type TaskHistory = z.infer<typeof TaskHistorySchema>;
 
 export const EXPORT_FORMATS = ['json', 'csv', 'ndjson'] as const;
 export const ExportInputSchema = BulkFilterSchema.extend({

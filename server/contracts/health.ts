@@ -53,6 +53,9 @@ export const BeeStatusSchema = z.object({
   /** Seconds since this server last saw the bee's heartbeat. */
   heartbeat_age_s: z.number(),
   current_task: TaskIdSchema.nullable(),
+  /** For a bee that is not live: when it went offline, and why (stopped, heartbeat_lost, process_gone). */
+  offline_since: z.string().nullable(),
+  offline_reason: z.string().nullable(),
 });
 export type BeeStatus = z.infer<typeof BeeStatusSchema>;
 

@@ -1,5 +1,6 @@
 /** Ledger events as they leave the database: the rows of `.deia/ledger.db` table `events`. */
 import { z } from 'zod';
+import { TaskStateSchema } from './task-state';
 
 export const LEDGER_EVENT_TYPES = [
   'task_execution_started',
@@ -41,3 +42,10 @@ export const LedgerEventSchema = z.object({
   data: z.record(z.string(), z.unknown()),
 });
 export type LedgerEvent = z.infer<typeof LedgerEventSchema>;
+
+/**
+ * An event as the live stream delivers it: the ledger row, plus the task's delivery state as
+ * of delivery (null for events about the hive rather than a task).
+ */
+export const LiveEventSchema = LedgerEventSchema.extend({ state: TaskStateSchema.nullable() });
+export type LiveEvent = z.infer<typeof LiveEventSchema>;

@@ -18,6 +18,8 @@ export interface HealthInputs {
   /** Tasks a bee holds now: claimed, in progress, or being cancelled. */
   claimed: readonly TaskRow[];
   bees: readonly BeeState[];
+  /** The last offline event recorded for each bee that is offline: when, and why. */
+  offline?: ReadonlyMap<string, { since: string; reason: string | null }>;
 }
 
 export interface Liveness {
@@ -121,6 +123,8 @@ export function botsHealth(inputs: HealthInputs): BotsHealth {
       heartbeat_at: state.record.heartbeat_at,
       heartbeat_age_s: seconds(inputs.now - state.seenAt),
       current_task: state.record.current_task,
+      offline_since: state.live ? null : (inputs.offline?.get(state.record.bee)?.since ?? null),
+      offline_reason: state.live ? null : (inputs.offline?.get(state.record.bee)?.reason ?? null),
     }))
     .sort((a, b) => a.bee.localeCompare(b.bee));
 

@@ -160,12 +160,15 @@ describe('what bees do while the hive runs', () => {
     await eventually(() => ids.every((id) => types(hive, id).includes('task_archived')));
 
     for (const id of ids) {
-      expect(types(hive, id).slice(3), id).toEqual([
-        'task_claimed',
-        'task_status_changed',
-        'task_completed',
-        'task_archived',
-      ]);
+      expect(
+        types(hive, id).slice(3),
+        `${id}: ${JSON.stringify(
+          hive.ledger
+            .forTask(id)
+            .slice(3)
+            .map((e) => [e.event_type, e.data]),
+        )}`,
+      ).toEqual(['task_claimed', 'task_status_changed', 'task_completed', 'task_archived']);
     }
   });
 

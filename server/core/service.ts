@@ -7,6 +7,7 @@
 import type {
   ActionResult,
   BulkInput,
+  BulkStarted,
   BulkStatus,
   ExplainResult,
   ExportInput,
@@ -16,10 +17,11 @@ import type {
   RetryInput,
   RetryResult,
   RunManyResult,
+  TaskHistory,
 } from '../contracts/actions';
 import type { BotsHealth, Health } from '../contracts/health';
 import type { RoutingInfo, TaskDetail, Timeline } from '../contracts/hive';
-import type { LedgerEvent } from '../contracts/ledger';
+import type { LedgerEvent, LiveEvent } from '../contracts/ledger';
 import type { TaskList, TaskListQuery } from '../contracts/task-list';
 import type { DispatchResult, RunTaskInput, StatusResult, WaitOutcome } from '../contracts/task';
 import { BulkJobs } from './actions/bulk';
@@ -97,10 +99,16 @@ export class HiveService {
     return this.parts.view.list(query, this.stuckCriteria());
   }
 
-  /** Every ledger event after `afterId` (the tip when null), then each new one as it is committed. */
-  async *live(afterId: number | null, signal?: AbortSignal): AsyncGenerator<LedgerEvent> {
+  /**
+   * Every ledger event after `afterId` (the tip when null), then each new one as it is
+   * committed, with its task's delivery state as of delivery.
+   */
+  async *live(afterId: number | null, signal?: AbortSignal): AsyncGenerator<LiveEvent> {
     const from = afterId ?? this.parts.ledger.lastId();
-    for await (const event of followLedger(this.parts.ledger, from, signal)) yield forClients(event);
+    for await (const event of followLedger(this.parts.ledger, from, signal)) {
+      const state = event.task_id ? (this.parts.view.get(event.task_id)?.state ?? null) : null;
+      yield { ...forClients(event), state };
+    }
   }
 
   lastEventId(): number {
@@ -116,8 +124,20 @@ export class HiveService {
       longRunningMs,
       bots: bots.all(),
       oldestWaiting: (botId) => view.oldestWaiting(botId),
-      claimed: [...view.inState('claimed'), ...view.inState('in_progress'), ...view.inState('cancelling')],
+      claimed: [
+        ...view.inState('claimed'),
+        ...view.inState('in_progress'),
+        ...view.inState('cancelling'),
+        // Blocked with no answer yet: a bee still holds it (waiting on a person, or gone).
+        ...view.inState('blocked').filter((row) => row.claimed_by !== null && row.completed_at === null),
+      ],
       bees: presence.list(),
+      offline: new Map(
+        bots
+          .bees()
+          .filter((b) => !b.online)
+          .map((b) => [b.bee, b]),
+      ),
     });
   }
 
@@ -177,7 +197,7 @@ export class HiveService {
     return releaseHeld(this.parts, taskId, SERVER_ACTOR);
   }
 
-  async bulk(input: BulkInput, actor: string): Promise<{ bulk_id: string | null; matched: number; dry_run: boolean }> {
+  async bulk(input: BulkInput, actor: string): Promise<BulkStarted> {
     if (input.dry_run) return { bulk_id: null, matched: this.bulkJobs.match(input).length, dry_run: true };
     const step = (taskId: string, stepActor: string): Promise<unknown> => {
       switch (input.action) {
@@ -208,7 +228,7 @@ export class HiveService {
   }
 
   /** One task's whole story: its row, its file, every event, its response, and its lineage. */
-  async exportTask(taskId: string) {
+  async exportTask(taskId: string): Promise<TaskHistory> {
     requireTask(this.parts, taskId);
     const detail = await this.detail(taskId);
     return {

@@ -16,7 +16,7 @@ import { FileSettling } from './file-settling';
 import type { HiveParts } from './hive-parts';
 import { relativeToRoot } from './hive-paths';
 import { log } from './log';
-import { readTaskFile, realFolder, taskFilePath } from './task-files';
+import { readTaskFile, realFolder, rewriteTaskStatus, taskFilePath } from './task-files';
 
 export type NoticedBy = 'watcher' | 'startup' | 'poll' | 'dispatch';
 
@@ -74,6 +74,13 @@ export class TaskActivity {
     });
     if (!recorded) return false;
     this.parts.waiters.wake(taskId, { status: 'cancelled', task_id: taskId });
+    // The task file says so too (a bee that acknowledged wrote it already).
+    const ref = this.parts.tasks.get(taskId);
+    if (ref && ref.location !== 'archive') {
+      await rewriteTaskStatus(this.parts.paths, ref, 'cancelled').catch((err: unknown) =>
+        log.warnOnce(`cancel-status:${taskId}`, `could not mark ${taskId}'s file cancelled: ${(err as Error).message}`),
+      );
+    }
     await unlink(path.join(this.parts.paths.cancels, taskId)).catch(() => undefined);
     await this.archive(taskId);
     return true;
@@ -116,7 +123,10 @@ export class TaskActivity {
     const claim = await readClaim(paths.claims, taskId);
     if (!claim) {
       this.claimSettling.forget(taskId);
-      if (row.claimed_by !== null) await this.claimGone(row);
+      // Unreadable is not gone (a directory, a pipe, a read that failed): only a missing file lets go.
+      if (row.claimed_by !== null && !(await lstat(path.join(paths.claims, taskId)).catch(() => null))) {
+        await this.claimGone(row);
+      }
       return;
     }
     // The server's own claim (it is cancelling or moving the task) says nothing about bees.

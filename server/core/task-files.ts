@@ -155,6 +155,7 @@ export async function rewriteTaskStatus(
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw storageError(err, `reading ${ref.fileName}`);
   }
+  if (task.status === status) return true;
   const tmp = path.join(paths.tmp, `${process.pid}.status.${randomBytes(4).toString('hex')}.json`);
   try {
     await writeFile(tmp, `${JSON.stringify({ ...task, status }, null, 2)}\n`);

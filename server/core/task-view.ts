@@ -11,6 +11,7 @@ import type { TaskList, TaskListQuery, TaskRow } from '../contracts/task-list';
 import { CLAIMED_STATES } from '../contracts/task-state';
 import type { BotView } from './bot-view';
 import type { Ledger } from './ledger';
+import { log } from './log';
 import { migrate } from './sqlite-schema';
 import { projectTask } from './task-projection';
 
@@ -235,6 +236,8 @@ export class TaskView {
 
   private rebuildIfEmpty(): void {
     if ((this.statements.count.get() as { n: number }).n > 0) return;
+    const events = this.ledger.lastId();
+    if (events > 0) log.info(`rebuilding the task list from the ledger (${events} events)…`);
     this.ledger.db.transaction(() => {
       this.bots.reset();
       for (const event of this.ledger.all()) this.apply([event]);

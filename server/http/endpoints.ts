@@ -8,6 +8,7 @@ import { z } from 'zod';
 import {
   ActionResultSchema,
   BulkInputSchema,
+  BulkStartedSchema,
   BulkStatusSchema,
   CancelInputSchema,
   ExplainInputSchema,
@@ -21,6 +22,7 @@ import {
   RetryResultSchema,
   RunManyInputSchema,
   RunManyResultSchema,
+  TaskHistorySchema,
 } from '../contracts/actions';
 import { BotsHealthSchema, HealthSchema } from '../contracts/health';
 import { BotIdSchema, TaskIdSchema } from '../contracts/ids';
@@ -160,9 +162,15 @@ export const ENDPOINTS = {
     summary: "One task's whole history: its row, task file, every ledger event and its response.",
     tag: 'tasks',
     params: TaskParams,
-    reply: z.object({ task_id: TaskIdSchema, events: z.array(z.unknown()) }).loose(),
+    reply: TaskHistorySchema,
     errors: [404],
-    handle: ({ params, service }) => service.exportTask(params.taskId),
+    handle: async ({ params, service }) =>
+      Response.json(await service.exportTask(params.taskId), {
+        headers: {
+          'content-disposition': `attachment; filename="${params.taskId}.json"`,
+          'cache-control': 'no-store',
+        },
+      }),
   }),
   exportTasks: define({
     method: 'GET',
@@ -226,7 +234,7 @@ export const ENDPOINTS = {
     tag: 'tasks',
     body: BulkInputSchema,
     bodyName: 'bulk action',
-    reply: z.object({ bulk_id: z.string().nullable(), matched: z.number().int(), dry_run: z.boolean() }),
+    reply: BulkStartedSchema,
     status: (result) => ((result as { dry_run: boolean }).dry_run ? 200 : 202),
     replyStatuses: [202, 200],
     errors: [422],

@@ -2,7 +2,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isTrackedEnvelope } from '@trpc/server';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
-import type { LedgerEvent } from '../contracts/ledger';
+import type { LedgerEvent, LiveEvent } from '../contracts/ledger';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eventually, openTempHive } from '../testing/temp-hive';
 import { appRouter, createCaller } from './root';
@@ -200,6 +200,29 @@ describe('hive.live', () => {
     }
     expect(resumed.every((r) => r.startsWith('TASK-L2#'))).toBe(true);
     expect(Number(resumed[0]!.split('#')[1])).toBe(Number(seen[2]!.id) + 1);
+  });
+
+  it("carries each task event's delivery state, and none for events about the hive", async () => {
+    const stream = events<LiveEvent>(await caller.hive.live({}));
+    const seen: [string, string | null][] = [];
+    const reading = (async () => {
+      for await (const [, event] of stream) {
+        seen.push([event.event_type, event.state]);
+        if (event.event_type === 'task_cancelled') break;
+      }
+    })();
+    await caller.bots.pause({ bot_id: 'BEE-LIVE' });
+    await caller.tasks.run({ ...hello, task_id: 'TASK-L3', bot_id: 'BEE-LIVE' });
+    await caller.tasks.cancel({ task_id: 'TASK-L3' });
+    await reading;
+    expect(seen.slice(0, 5)).toEqual([
+      ['bot_paused', null],
+      ['task_execution_started', expect.any(String)],
+      ['task_routed', expect.any(String)],
+      ['task_dispatched', expect.any(String)],
+      ['task_held', expect.any(String)],
+    ]);
+    expect(seen.at(-1)).toEqual(['task_cancelled', 'cancelled']);
   });
 });
 

@@ -12,6 +12,7 @@ import {
   RunManyInputSchema,
   RunManyResultSchema,
   BulkFilterSchema,
+  TaskHistorySchema,
 } from '../../contracts/actions';
 import { TaskDetailSchema, TimelineSchema } from '../../contracts/hive';
 import { TaskListInputSchema, TaskListSchema } from '../../contracts/task-list';
@@ -59,7 +60,10 @@ export const tasksRouter = createTRPCRouter({
     .input(ByTaskIdSchema)
     .output(TimelineSchema)
     .query(({ ctx, input }) => ctx.service.timeline(input.task_id)),
-  history: publicProcedure.input(ByTaskIdSchema).query(({ ctx, input }) => ctx.service.exportTask(input.task_id)),
+  history: publicProcedure
+    .input(ByTaskIdSchema)
+    .output(TaskHistorySchema)
+    .query(({ ctx, input }) => ctx.service.exportTask(input.task_id)),
 
   cancel: publicProcedure
     .input(ByTaskIdSchema.extend(CancelInputSchema.shape))

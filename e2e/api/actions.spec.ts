@@ -1,0 +1,221 @@
+/** Operator actions over HTTP with real reference bees (DESIGN §7): cancel that stops the work, retry, batch, bulk, export, explain. */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { readdir, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { startServer, tempHiveRoot, type ServerProcess } from '../../scripts/lib/server-process';
+import { startBee } from '../support/bee';
+import { dispatch, expect, post, status, test } from '../support/fixtures';
+import { readLedger } from '../support/ledger';
+
+const run = promisify(execFile);
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    // A zombie (exited, not yet reaped by a busy init) is gone too.
+    return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+};
+const terminal = (root: string, taskId: string) =>
+  readLedger(root, taskId).filter((e) => e.event_type === 'task_completed' || e.event_type === 'task_cancelled');
+
+async function ownHive<T>(work: (server: ServerProcess, root: string) => Promise<T>): Promise<T> {
+  const root = await tempHiveRoot();
+  const server = await startServer({ root });
+  try {
+    return await work(server, root);
+  } finally {
+    await server.stop();
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+test('cancelling a claimed task running `sleep 600`: the command is gone, the task cancelled, one terminal event', async () => {
+  await ownHive(async (server, root) => {
+    const pids = path.join(root, 'pids');
+    const bee = await startBee(root, { exec: `sh -c 'echo $$ >> ${pids}; sleep 600 & echo $! >> ${pids}; wait'` });
+    try {
+      const { body } = await dispatch(server, { intent: 'code', title: 'Runaway', summary: 's' });
+      const taskId = body.task_id as string;
+      await expect.poll(async () => (await status(server, taskId)).body.state, { timeout: 20_000 }).toBe('in_progress');
+      await expect.poll(async () => (await readFile(pids, 'utf8').catch(() => '')).trim().split('\n').length).toBe(2);
+      const commandPids = (await readFile(pids, 'utf8')).trim().split('\n').map(Number);
+      expect(commandPids.every(alive)).toBe(true);
+
+      expect(await post(server, `/api/tasks/${taskId}/cancel`, { reason: 'runaway' })).toEqual({
+        status: 200,
+        body: { task_id: taskId, state: 'cancelling' },
+      });
+      // The shell and the sleep it started (its whole process group) stop within a second or two.
+      await expect.poll(() => commandPids.filter(alive), { timeout: 5_000 }).toEqual([]);
+      await expect.poll(async () => (await status(server, taskId)).body.state).toBe('cancelled');
+      expect(terminal(root, taskId).map((e) => [e.event_type, JSON.parse(e.data)])).toEqual([
+        ['task_cancelled', { reason: 'acknowledged by the bee' }],
+      ]);
+      expect(await readdir(path.join(root, '.deia', 'hive', 'responses'))).toEqual([]);
+      // Cancelled is final: a second cancel says so.
+      const again = await post(server, `/api/tasks/${taskId}/cancel`);
+      expect(again.status).toBe(409);
+      expect(again.body.error.message).toBe(`${taskId} is already cancelled; there is nothing left to cancel.`);
+    } finally {
+      bee.child.kill('SIGTERM');
+      await bee.done;
+    }
+  });
+});
+
+test('a task cancelled before any bee is up is never answered by the bee that starts after', async () => {
+  await ownHive(async (server, root) => {
+    const { body } = await dispatch(server, { intent: 'code', title: 'Not wanted', summary: 's' });
+    const cancelled = body.task_id as string;
+    expect((await post(server, `/api/tasks/${cancelled}/cancel`)).body).toEqual({
+      task_id: cancelled,
+      state: 'cancelled',
+    });
+    const bee = await startBee(root);
+    try {
+      // The control: a task dispatched after the bee started is answered, so the bee has looked.
+      const { body: control } = await dispatch(server, { intent: 'code', title: 'Wanted', summary: 's' });
+      await expect
+        .poll(async () => (await status(server, control.task_id)).body.state, { timeout: 20_000 })
+        .toBe('completed');
+      expect(await readdir(path.join(root, '.deia', 'hive', 'responses'))).toEqual([
+        `BEE-001-RESPONSE-${control.task_id}.md`,
+      ]);
+      expect((await status(server, cancelled)).body).toMatchObject({ status: 'cancelled', state: 'cancelled' });
+    } finally {
+      bee.child.kill('SIGTERM');
+      await bee.done;
+    }
+  });
+});
+
+test('a blocked task retried with an edited summary is answered; the lineage reads both ways', async () => {
+  await ownHive(async (server, root) => {
+    // The "agent" fails when its task says xyzzy (spelt apart in the command, which the failure report quotes).
+    const bee = await startBee(root, {
+      exec: `sh -c 'if grep -q xyz""zy; then echo broken >&2; exit 3; fi; echo "# fixed"'`,
+    });
+    try {
+      const { body } = await dispatch(server, { intent: 'code', title: 'Flaky job', summary: 'xyzzy on purpose' });
+      const first = body.task_id as string;
+      // Blocked, with its report answered (the bee marks it blocked, then writes why).
+      await expect
+        .poll(async () => (await status(server, first)).body, { timeout: 20_000 })
+        .toMatchObject({ status: 'completed', state: 'blocked' });
+
+      const retried = await post(server, `/api/tasks/${first}/retry`, { summary: 'now it works' });
+      expect(retried).toMatchObject({ status: 200, body: { status: 'dispatched', retried_from: first, attempt: 2 } });
+      const second = retried.body.task_id as string;
+      await expect.poll(async () => (await status(server, second)).body.state, { timeout: 20_000 }).toBe('completed');
+      const archived = (await status(server, second)).body;
+      expect(archived.content).toBe('# fixed\n');
+
+      const file = readLedger(root, second).find((e) => e.event_type === 'task_archived');
+      const task = JSON.parse(await readFile(path.join(root, JSON.parse(file!.data).task_path as string), 'utf8'));
+      expect(task).toMatchObject({
+        summary: 'now it works',
+        retried_from: first,
+        attempt: 2,
+        previous_outcome: { state: 'blocked', response_preview: expect.stringContaining('exited with code 3') },
+      });
+      const trpc = async (taskId: string) =>
+        (
+          await (
+            await fetch(
+              `${server.url}/api/trpc/tasks.detail?input=${encodeURIComponent(JSON.stringify({ task_id: taskId }))}`,
+            )
+          ).json()
+        ).result.data.row;
+      expect(await trpc(first)).toMatchObject({ retried_by: second });
+      expect(await trpc(second)).toMatchObject({ retried_from: first });
+    } finally {
+      bee.child.kill('SIGTERM');
+      await bee.done;
+    }
+  });
+});
+
+test('run-many: 1,000 tasks in one request are all on disk, each once; 10 bad items get 10 precise errors', async () => {
+  await ownHive(async (server, root) => {
+    const bad = new Set([0, 99, 100, 300, 450, 600, 601, 750, 900, 999]);
+    const tasks = Array.from({ length: 1000 }, (_, i) =>
+      bad.has(i)
+        ? { intent: 'code', title: '', summary: 's' }
+        : { intent: 'code', title: `t${i}`, summary: 's', bot_id: 'BEE-BATCH' },
+    );
+    const reply = await post(server, '/api/tasks/run-many', { tasks });
+    expect(reply.status).toBe(200);
+    const results = reply.body.results as { status: string; index?: number; task_id?: string; error?: any }[];
+    expect(results.filter((r) => r.status === 'error').map((r) => [r.index, Object.keys(r.error.fields)])).toEqual(
+      [...bad].map((i) => [i, ['title']]),
+    );
+    const ids = results.filter((r) => r.status === 'dispatched').map((r) => r.task_id);
+    expect(new Set(ids).size).toBe(990);
+    expect(await readdir(path.join(root, '.deia', 'hive', 'tasks', 'BEE-BATCH'))).toHaveLength(990);
+    const dispatched = readLedger(root).filter((e) => e.event_type === 'task_dispatched');
+    expect(dispatched).toHaveLength(990);
+  });
+});
+
+test('pause holds dispatches out of the inbox, resume delivers them; bulk cancels by filter; export and explain answer curl', async ({
+  server,
+}) => {
+  const bot = `BEE-PAUSE-${Date.now()}`;
+  expect((await post(server, `/api/bots/${bot}/pause`)).body).toEqual({ bot_id: bot, paused: true, held: 0 });
+  const held = await dispatch(server, { intent: 'code', title: 'Held, one, "two"', summary: 's', bot_id: bot });
+  expect(held.body).toMatchObject({
+    state: 'held',
+    task_path: expect.stringMatching(new RegExp(`^\\.deia/hive/held/${bot}/`)),
+  });
+  expect((await post(server, `/api/bots/${bot}/resume`)).body).toEqual({ bot_id: bot, paused: false, held: 0 });
+  expect((await status(server, held.body.task_id)).body).toMatchObject({ state: 'waiting' });
+
+  const bulk = await post(server, '/api/bulk', { action: 'cancel', filter: { bot_id: bot, state: 'waiting' } });
+  expect(bulk).toMatchObject({ status: 202, body: { matched: 1, dry_run: false } });
+  await expect
+    .poll(async () => (await (await fetch(`${server.url}/api/bulk/${bulk.body.bulk_id}`)).json()).state)
+    .toBe('finished');
+
+  const { stdout: csv } = await run('curl', ['-s', `${server.url}/api/tasks/export?format=csv&bot_id=${bot}`]);
+  const [header, row] = csv.split('\r\n');
+  expect(header).toMatch(/^task_id,bot_id,intent,title,state,/);
+  expect(row).toContain(`${held.body.task_id},${bot},code,"Held, one, ""two""",cancelled`);
+
+  const { stdout: explained } = await run('curl', [
+    '-s',
+    '-X',
+    'POST',
+    `${server.url}/api/routing/explain`,
+    '-H',
+    'Content-Type: application/json',
+    '-d',
+    '{"intent": "design"}',
+  ]);
+  expect(JSON.parse(explained)).toMatchObject({
+    lane: 'llm',
+    rule: 'design-planning',
+    rules: [{ matched: true }, { matched: false }],
+  });
+});
+
+test('a summary near the body limit (a whole spec with logs) is accepted, read back whole, and cut short on the live stream', async ({
+  server,
+}) => {
+  const spec = `# Spec\n${'log line with some detail, '.repeat(35_000)}`.slice(0, 900_000);
+  const { status: code, body } = await dispatch(server, { intent: 'code', title: 'Big spec', summary: spec });
+  expect(code).toBe(200);
+  expect((await status(server, body.task_id)).body.task.summary).toBe(spec);
+  const timeline = await (
+    await fetch(
+      `${server.url}/api/trpc/tasks.timeline?input=${encodeURIComponent(JSON.stringify({ task_id: body.task_id }))}`,
+    )
+  ).json();
+  const started = timeline.result.data.events[0].data;
+  expect(started.summary).toHaveLength(2000);
+  expect(started.summary_truncated).toBe(spec.length);
+});

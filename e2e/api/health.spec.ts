@@ -1,0 +1,156 @@
+/** Hive health over HTTP with real reference bees (DESIGN §6): who is alive, what is stuck and why, and a stale claim released. */
+import { readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { startServer, tempHiveRoot, type ServerProcess } from '../../scripts/lib/server-process';
+import { startBee } from '../support/bee';
+import { dispatch, expect, post, status, test } from '../support/fixtures';
+import { readLedger } from '../support/ledger';
+
+async function bots(server: ServerProcess) {
+  return (await (await fetch(`${server.url}/api/hive/bots`)).json()) as {
+    bots: { bot_id: string; waiting: number; oldest_waiting_s: number | null; live_bees: number }[];
+    bees: { bee: string; live: boolean; current_task: string | null }[];
+    warnings: { code: string; bot_id?: string; task_id?: string; bee?: string; message: string }[];
+  };
+}
+
+/** Pids a command recorded (`echo $$ >> file`); each is killed by the test in the end, whatever happened. */
+async function recordedPids(file: string): Promise<number[]> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  return text.split('\n').filter(Boolean).map(Number);
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+test('tasks for bots nobody serves wait, with a no_live_bee warning naming each bot and how long the oldest has waited', async ({
+  server,
+}) => {
+  for (const bot_id of ['NOBODY-2', 'NOBODY-2', 'NOBODY-3']) {
+    const { body } = await dispatch(server, { intent: 'code', title: 'Unserved', summary: 's', bot_id });
+    expect((await status(server, body.task_id)).body).toMatchObject({ status: 'active', state: 'waiting' });
+  }
+  const report = await bots(server);
+  expect(report.bots.find((b) => b.bot_id === 'NOBODY-2')).toMatchObject({ waiting: 2, live_bees: 0 });
+  for (const [bot, count] of [
+    ['NOBODY-2', '2 tasks wait'],
+    ['NOBODY-3', '1 task waits'],
+  ] as const) {
+    const warning = report.warnings.find((w) => w.code === 'no_live_bee' && w.bot_id === bot);
+    expect(warning?.message).toMatch(
+      new RegExp(`^${count} for ${bot} and no live bee serves it; the oldest has waited \\d+s\\.$`),
+    );
+  }
+});
+
+test('a bee killed while it works goes offline, its claim goes stale, and a reclaim lets a live bee answer: the timeline tells it once, in order', async () => {
+  test.setTimeout(120_000);
+  const root = await tempHiveRoot();
+  const server = await startServer({ root });
+  const pids = path.join(root, 'pids');
+  const beeA = await startBee(root, { name: 'bee-a', exec: `sh -c 'echo $$ >> ${pids}; exec sleep 600'` });
+  let beeB: Awaited<ReturnType<typeof startBee>> | undefined;
+  try {
+    const { body } = await dispatch(server, { intent: 'code', title: 'Long job', summary: 's' });
+    const taskId = body.task_id as string;
+    await expect.poll(async () => (await status(server, taskId)).body.state, { timeout: 20_000 }).toBe('in_progress');
+    await expect
+      .poll(async () => (await bots(server)).bees)
+      .toEqual([expect.objectContaining({ bee: 'bee-a', live: true, current_task: taskId })]);
+
+    beeA.child.kill('SIGKILL');
+    // Its process is gone and it ran here: offline at the next liveness check, well inside 30 s.
+    await expect
+      .poll(async () => (await bots(server)).bees, { timeout: 30_000 })
+      .toEqual([expect.objectContaining({ bee: 'bee-a', live: false })]);
+    const stale = (await bots(server)).warnings.find((w) => w.code === 'stale_claim');
+    expect(stale).toMatchObject({ task_id: taskId, bee: 'bee-a', bot_id: 'BEE-001' });
+    expect(
+      readLedger(root)
+        .filter((e) => e.event_type === 'bee_offline')
+        .map((e) => JSON.parse(e.data)),
+    ).toEqual([expect.objectContaining({ bee: 'bee-a', reason: 'process_gone' })]);
+
+    expect(await post(server, `/api/tasks/${taskId}/reclaim`)).toEqual({
+      status: 200,
+      body: { task_id: taskId, state: 'waiting', attempt: 2 },
+    });
+    beeB = await startBee(root, { name: 'bee-b' });
+    await expect.poll(async () => (await status(server, taskId)).body.state, { timeout: 20_000 }).toBe('completed');
+
+    const story = readLedger(root, taskId).map((e) => {
+      const data = JSON.parse(e.data) as Record<string, unknown>;
+      return [e.event_type, data.bee ?? data.status ?? ''];
+    });
+    expect(story).toEqual([
+      ['task_execution_started', ''],
+      ['task_routed', ''],
+      ['task_dispatched', ''],
+      ['task_claimed', 'bee-a'],
+      ['task_status_changed', 'in_progress'],
+      ['task_claim_released', ''],
+      ['task_claimed', 'bee-b'],
+      ['task_status_changed', 'in_progress'],
+      ['task_completed', ''],
+      ['task_archived', ''],
+    ]);
+    expect((await status(server, taskId)).body.content).toContain('Answered by **BEE-001**');
+  } finally {
+    beeA.child.kill('SIGKILL');
+    beeB?.child.kill('SIGTERM');
+    await beeB?.done;
+    // The killed bee could not stop its command: the test does.
+    for (const pid of await recordedPids(pids)) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    await server.stop();
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test('two bees on one bot: every task answered once, every claim recorded once, and the log stays quiet', async () => {
+  test.setTimeout(120_000);
+  const root = await tempHiveRoot();
+  const server = await startServer({ root });
+  const bees = [await startBee(root, { name: 'bee-a' }), await startBee(root, { name: 'bee-b' })];
+  try {
+    const replies = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => dispatch(server, { intent: 'code', title: `pair ${i}`, summary: 's' })),
+    );
+    const ids = replies.map((r) => r.body.task_id as string);
+    await expect
+      .poll(
+        async () =>
+          (await Promise.all(ids.map(async (id) => (await status(server, id)).body.state))).filter(
+            (s) => s !== 'completed',
+          ),
+        {
+          timeout: 60_000,
+        },
+      )
+      .toEqual([]);
+    const ledger = readLedger(root);
+    for (const id of ids) {
+      const types = ledger.filter((e) => e.task_id === id).map((e) => e.event_type);
+      expect(
+        types.filter((t) => t === 'task_claimed'),
+        id,
+      ).toHaveLength(1);
+      expect(
+        types.filter((t) => t === 'task_completed'),
+        id,
+      ).toHaveLength(1);
+      expect(types.at(-1), id).toBe('task_archived');
+    }
+    expect(server.output()).not.toMatch(/could not archive|could not record/);
+  } finally {
+    for (const bee of bees) bee.child.kill('SIGTERM');
+    await Promise.all(bees.map((bee) => bee.done));
+    await server.stop();
+    await rm(root, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,54 @@
+/** The project's scripts (the `hive` CLI, the reference bee) as child processes, driven and read as they run. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+
+const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+
+export interface Running {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves once stdout + stderr match, so a test can act at the right moment. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  done: Promise<{ code: number | null; stdout: string; stderr: string }>;
+}
+
+/** Starts `scripts/{script} ARGS` with tsx, with `env` added to this process's environment. */
+export function startScript(script: string, args: string[], env: Record<string, string> = {}): Running {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts', script), ...args], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  const listeners = new Set<() => void>();
+  const changed = () => listeners.forEach((l) => l());
+  child.stdout.on('data', (d: Buffer) => ((out += d.toString()), changed()));
+  child.stderr.on('data', (d: Buffer) => ((err += d.toString()), changed()));
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.once('close', (code) => resolve({ code, stdout: out, stderr: err })),
+  );
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    done,
+    waitFor: (pattern, timeoutMs = 10_000) =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (pattern.test(out + err)) {
+            listeners.delete(check);
+            clearTimeout(timer);
+            resolve();
+          }
+        };
+        const timer = setTimeout(() => {
+          listeners.delete(check);
+          reject(new Error(`no ${pattern} within ${timeoutMs} ms; stdout:\n${out}\nstderr:\n${err}`));
+        }, timeoutMs);
+        listeners.add(check);
+        check();
+      }),
+  };
+}
