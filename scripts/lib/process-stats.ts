@@ -59,3 +59,11 @@ export class RssSampler {
     if (kib !== null) this.values.push(kib);
   }
 }
+
+/** CPU time (user + system) the process has used, in ms, from /proc/PID/stat (clock ticks of 10 ms). */
+export function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
