@@ -17,14 +17,19 @@ export function machineConditions() {
   };
 }
 
-/** Merges `{[section]: value}` into bench-results/latest.json, keeping the other benches' sections. */
-export async function recordResults(section: string, value: unknown): Promise<void> {
+/**
+ * Merges `{[section]: value}` into bench-results/latest.json, keeping the other benches' sections,
+ * with the load average as the bench ended beside the one it started with (in `machine`).
+ */
+export async function recordResults(section: string, value: object): Promise<void> {
+  const finished = { at: new Date().toISOString(), load_average: machineConditions().load_average };
+  console.log(`load average at the end: ${finished.load_average.join(', ')}`);
   const previous = await readFile(RESULTS_FILE, 'utf8').then(
     (text) => JSON.parse(text) as Record<string, unknown>,
     () => ({}),
   );
   await mkdir(path.dirname(RESULTS_FILE), { recursive: true });
-  await writeFile(RESULTS_FILE, `${JSON.stringify({ ...previous, [section]: value }, null, 2)}\n`);
+  await writeFile(RESULTS_FILE, `${JSON.stringify({ ...previous, [section]: { ...value, finished } }, null, 2)}\n`);
 }
 
 export function printTable(title: string, header: string[], rows: (string | number)[][]): void {
