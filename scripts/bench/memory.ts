@@ -11,7 +11,7 @@ import { machineConditions, printTable, recordResults, step, verdict } from '../
 import { benchTask, failuresText, loadCount, postJson } from '../lib/bench-http';
 import { round } from '../lib/measure';
 import { RssSampler, rssKiB } from '../lib/process-stats';
-import { startServer, tempHiveRoot, type ServerProcess } from '../lib/server-process';
+import { SERVER_NODE_FLAGS, startServer, tempHiveRoot, type ServerProcess } from '../lib/server-process';
 
 const DISPATCHES = Number(process.env.BENCH_MEMORY_DISPATCHES ?? 100_000);
 const CONCURRENCY = 64;
@@ -23,11 +23,16 @@ const mb = (mib: number) => round((mib * 1048576) / 1e6, 1);
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const rssMiB = (server: ServerProcess) => round((rssKiB(server.child.pid!) ?? NaN) / 1024, 1);
 
-/** The memory knobs `npm run serve` sets, so the bench measures the server as it is run. */
+/**
+ * The memory knobs `npm run serve` sets, so the bench measures the server as it is run: its
+ * environment, and the V8 flags startServer passes too (checked to be the same).
+ */
 async function serveEnv(): Promise<Record<string, string>> {
   const pkg = JSON.parse(await readFile(path.resolve(__dirname, '..', '..', 'package.json'), 'utf8')) as {
     scripts: Record<string, string>;
   };
+  const missing = SERVER_NODE_FLAGS.filter((flag) => !pkg.scripts.serve!.includes(flag));
+  if (missing.length > 0) throw new Error(`npm run serve does not pass ${missing.join(' ')}, which startServer does`);
   const env: Record<string, string> = {};
   for (const [, name, value] of pkg.scripts.serve!.matchAll(/\b([A-Z_]+)=(\S+)/g)) {
     // `${VAR:-default}` in the script: the default, unless this environment sets it.
@@ -63,7 +68,7 @@ async function main(): Promise<void> {
   const root = await tempHiveRoot('hive-memory-bench-');
   let server = await startServer({ root, env });
   try {
-    step(`server env from npm run serve: ${JSON.stringify(env)}`);
+    step(`server env from npm run serve: ${JSON.stringify(env)}, node flags ${SERVER_NODE_FLAGS.join(' ')}`);
     await loadCount(500, 8, (i) => postJson(`${server.url}/api/tasks/run`, benchTask(`warm-${i}`)));
     await sleep(5000);
     const start = rssMiB(server);
@@ -117,6 +122,7 @@ async function main(): Promise<void> {
     await recordResults('memory', {
       machine,
       server_env: env,
+      server_node_flags: SERVER_NODE_FLAGS,
       dispatches: run.ok,
       concurrency: CONCURRENCY,
       run: { per_s: run.per_s, latency: run.latency, failures: run.failures },
