@@ -1,4 +1,4 @@
-/** Next.js configuration: the ledger's native driver stays outside the server bundle; security headers everywhere. */
+/** Next.js configuration: the ledger's native driver and the metrics library stay outside the server bundle; security headers everywhere. */
 
 const securityHeaders = [
   { key: 'X-Content-Type-Options', value: 'nosniff' },
@@ -15,7 +15,7 @@ const nextConfig = {
   poweredByHeader: false,
   // SSE (the live stream) must reach the browser as written, not held back by gzip buffering.
   compress: false,
-  serverExternalPackages: ['better-sqlite3'],
+  serverExternalPackages: ['better-sqlite3', 'prom-client'],
   headers() {
     return [
       { source: '/:path*', headers: securityHeaders },

@@ -1,10 +1,10 @@
 /** Load benchmark of the task REST API (`npm run bench`); prints a table and writes bench-results/latest.json. */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { access, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { access, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { machineConditions, printTable } from './lib/bench-report';
 import { writeResponse } from './lib/hive-files';
 import { latencyOf, round, runPool, type Latency } from './lib/measure';
 import { startServer } from './lib/server-process';
@@ -527,23 +527,13 @@ async function benchUnderWaits(target: Target, statusIds: readonly string[]): Pr
 
 interface Results {
   generated_at: string;
-  machine: { node: string; cpus: number; platform: string };
+  machine: ReturnType<typeof machineConditions>;
   target: { url: string; external: boolean };
   dispatch: DispatchRun[];
   status_scaling: StatusScaling;
   completion: CompletionRun;
   under_waits: UnderWaits;
   server_log_problems: string[];
-}
-
-function printTable(title: string, header: string[], rows: (string | number)[][]): void {
-  const cells = [header, ...rows.map((row) => row.map(String))];
-  const widths = header.map((_, col) => Math.max(...cells.map((row) => row[col]?.length ?? 0)));
-  const line = (row: string[]) => row.map((cell, col) => cell.padStart(widths[col] ?? 0)).join('  ');
-  console.log(`\n${title}`);
-  console.log(line(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const row of cells.slice(1)) console.log(line(row));
 }
 
 const failuresText = (tally: Record<string, number>) =>
@@ -641,9 +631,14 @@ function logProblems(output: string): string[] {
   return output.split('\n').filter((line) => /error|warn|fail|exception/i.test(line));
 }
 
+/** Its fields merged into bench-results/latest.json, keeping the other benches' sections. */
 async function writeResults(results: Results): Promise<void> {
+  const previous = await readFile(RESULTS_FILE, 'utf8').then(
+    (text) => JSON.parse(text) as Record<string, unknown>,
+    () => ({}),
+  );
   await mkdir(path.dirname(RESULTS_FILE), { recursive: true });
-  await writeFile(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(RESULTS_FILE, `${JSON.stringify({ ...previous, ...results }, null, 2)}\n`);
 }
 
 // ---------------------------------------------------------------- main
@@ -689,7 +684,7 @@ async function main(): Promise<void> {
 
   const results: Results = {
     generated_at: new Date().toISOString(),
-    machine: { node: process.version, cpus: os.cpus().length, platform: `${os.platform()} ${os.release()}` },
+    machine: machineConditions(),
     ...primary,
     status_scaling,
     server_log_problems: logs,

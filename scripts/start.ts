@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { waitForHealth } from './lib/server-process';
+import { SERVER_NODE_FLAGS, waitForHealth } from './lib/server-process';
 
 const PROJECT = path.resolve(__dirname, '..');
 const port = process.env.PORT ?? '8010';
@@ -62,9 +62,13 @@ async function waitForServer(): Promise<void> {
 
 async function main(): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void stopAll(0));
-  start('server', [path.join(PROJECT, 'node_modules/next/dist/bin/next'), 'start', '-p', port, '-H', host], {
-    UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '16',
-  });
+  start(
+    'server',
+    [...SERVER_NODE_FLAGS, path.join(PROJECT, 'node_modules/next/dist/bin/next'), 'start', '-p', port, '-H', host],
+    {
+      UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '16',
+    },
+  );
   await waitForServer();
   start('bee', ['--import', 'tsx', path.join(PROJECT, 'scripts/bee.ts'), '--bot', bot, '--root', root]);
   console.log(

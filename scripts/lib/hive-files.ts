@@ -1,6 +1,6 @@
 /** Files written the way a bee writes them, for tests and benches that play the bee. */
 import { randomUUID } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -56,4 +56,38 @@ export async function setStatusAsBee(root: string, taskPath: string, status: str
   const tmp = path.join(root, '.deia', 'hive', 'tmp', `status-${randomUUID()}.part`);
   await writeFile(tmp, JSON.stringify({ ...task, status }));
   await rename(tmp, file);
+}
+
+/**
+ * Keeps `bees` announced as a reference bee does: each rewrites its presence file every
+ * `everyMs` (their beats spread over the interval), until `stop()` removes the files (a clean stop).
+ */
+export function heartbeatBees(root: string, bees: { bee: string; bots: string[] }[], everyMs = 5000) {
+  const timers: NodeJS.Timeout[] = [];
+  const writing = new Set<Promise<void>>();
+  const beat = (bee: { bee: string; bots: string[] }) => {
+    const write = writePresence(root, bee.bee, bee.bots).catch(() => undefined);
+    writing.add(write);
+    void write.finally(() => writing.delete(write));
+  };
+  const started = Promise.all(bees.map((bee) => writePresence(root, bee.bee, bee.bots)));
+  bees.forEach((bee, i) => {
+    const offset = Math.floor((i * everyMs) / bees.length);
+    timers.push(
+      setTimeout(() => {
+        beat(bee);
+        timers.push(setInterval(() => beat(bee), everyMs));
+      }, offset),
+    );
+  });
+  return {
+    started,
+    async stop(): Promise<void> {
+      for (const timer of timers) clearTimeout(timer);
+      await Promise.all([...writing]);
+      await Promise.all(
+        bees.map((bee) => unlink(path.join(root, '.deia', 'hive', 'bees', `${bee.bee}.json`)).catch(() => undefined)),
+      );
+    },
+  };
 }

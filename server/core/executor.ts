@@ -3,6 +3,7 @@
  * and detail. Every lookup goes through the in-memory indexes and the read model, so its
  * cost does not grow with the size of the hive.
  */
+import { performance } from 'node:perf_hooks';
 import type { TaskDetail } from '../contracts/hive';
 import { fieldErrors } from '../contracts/issues';
 import { describeIssues } from '../contracts/issues';
@@ -32,6 +33,8 @@ export interface ExecutorParts extends DispatcherParts {
   view: TaskView;
   /** Called once tasks are on disk and recorded, so a response that arrived early counts. */
   onDispatched(results: readonly DispatchResult[]): void;
+  /** `tasks` tasks were dispatched `seconds` after their dispatch was called (for the metrics). */
+  observeDispatch?(tasks: number, seconds: number): void;
 }
 
 export interface ExecuteOptions {
@@ -127,11 +130,14 @@ export class Executor {
         'The server is shutting down; nothing was dispatched. Retry once it is back.',
       );
     }
+    const started = performance.now();
     const dispatching = this.dispatcher.dispatch(items, actor);
     this.inFlight.add(dispatching);
     void dispatching.finally(() => this.inFlight.delete(dispatching)).catch(() => undefined);
     const outcomes = await dispatching;
-    this.parts.onDispatched(outcomes.filter((o): o is DispatchResult => !(o instanceof HiveError)));
+    const dispatched = outcomes.filter((o): o is DispatchResult => !(o instanceof HiveError));
+    this.parts.observeDispatch?.(dispatched.length, (performance.now() - started) / 1000);
+    this.parts.onDispatched(dispatched);
     return outcomes;
   }
 

@@ -8,6 +8,7 @@ import type { BotView } from './bot-view';
 import type { Executor } from './executor';
 import type { HivePaths } from './hive-paths';
 import type { Ledger } from './ledger';
+import type { HiveMetrics } from './metrics';
 import type { PerKeyQueue } from './per-key-queue';
 import type { BeePresenceTracker } from './presence';
 import type { ResponseIndex } from './response-index';
@@ -28,6 +29,7 @@ export interface HiveParts {
   waiters: Waiters<CompletedResponse | CancelledOutcome>;
   executor: Executor;
   presence: BeePresenceTracker;
+  metrics: HiveMetrics;
   /** One look or action per task at a time, so a fact is recorded once and actions never interleave. */
   perTask: PerKeyQueue;
   /** The hive's clock (ms): tests may move it. */

@@ -17,6 +17,7 @@ import { ensureHiveDirs, hivePaths, type HivePaths } from './hive-paths';
 import { watchHive } from './hive-watcher';
 import { Ledger } from './ledger';
 import { log } from './log';
+import { HiveMetrics } from './metrics';
 import { PerKeyQueue } from './per-key-queue';
 import { BeePresenceTracker } from './presence';
 import { processAlive } from './processes';
@@ -57,6 +58,7 @@ export class Hive {
   readonly waiters: Waiters<CompletedResponse | CancelledOutcome>;
   readonly executor: Executor;
   readonly presence: BeePresenceTracker;
+  readonly metrics: HiveMetrics;
   /** What transports call: every operation on the hive. */
   readonly service: HiveService;
   /**
@@ -92,6 +94,14 @@ export class Hive {
         .filter((b) => b.online)
         .map((b) => b.bee),
     );
+    this.metrics = new HiveMetrics({
+      ledger: this.ledger,
+      view: this.view,
+      bots: this.bots,
+      presence: this.presence,
+      waiters: this.waiters,
+      now,
+    });
     const perTask = new PerKeyQueue();
     this.executor = new Executor({
       paths,
@@ -111,6 +121,7 @@ export class Hive {
           if (state === 'held' && !this.bots.isPaused(bot_id)) void this.service.releaseHeld(task_id);
         }
       },
+      observeDispatch: (tasks, seconds) => this.metrics.observeDispatch(tasks, seconds),
     });
     this.parts = {
       paths,
@@ -123,6 +134,7 @@ export class Hive {
       waiters: this.waiters,
       executor: this.executor,
       presence: this.presence,
+      metrics: this.metrics,
       perTask,
       now,
       longRunningMs: options.longRunningMs ?? 3_600_000,
@@ -171,6 +183,7 @@ export class Hive {
     this.reactor.close();
     this.activity.close();
     this.service.close();
+    this.metrics.close();
     this.stopWatching?.();
     // What is being recorded (a completion and its archive move) finishes before the ledger closes.
     await this.parts.perTask.stop();

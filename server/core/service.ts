@@ -141,6 +141,11 @@ export class HiveService {
     });
   }
 
+  /** The Prometheus metrics of the hive and this process, in the text exposition format. */
+  metrics(): Promise<string> {
+    return this.parts.metrics.scrape();
+  }
+
   private stuckCriteria(): StuckCriteria {
     const live = this.parts.presence.live();
     return {

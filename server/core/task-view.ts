@@ -124,6 +124,9 @@ export class TaskView {
         "SELECT created_at FROM task_view WHERE bot_id = ? AND state = 'waiting' ORDER BY seq LIMIT 1",
       ),
       inState: db.prepare('SELECT * FROM task_view WHERE state = ? ORDER BY seq'),
+      finishedCounts: db.prepare(
+        "SELECT bot_id, state, COUNT(*) AS n FROM task_view WHERE state IN ('completed', 'cancelled') GROUP BY bot_id, state",
+      ),
     };
     ledger.project((events) => this.apply(events));
     this.rebuildIfEmpty();
@@ -136,6 +139,16 @@ export class TaskView {
   /** When the oldest task waiting in the bot's inbox was dispatched, or null. */
   oldestWaiting(botId: string): string | null {
     return (this.statements.oldestWaiting.get(botId) as { created_at: string } | undefined)?.created_at ?? null;
+  }
+
+  /** How many tasks the view holds: one row per dispatched task. */
+  size(): number {
+    return (this.statements.count.get() as { n: number }).n;
+  }
+
+  /** How many tasks of each bot ended completed or cancelled, counted by the database. */
+  finishedCounts(): { bot_id: string; state: 'completed' | 'cancelled'; n: number }[] {
+    return this.statements.finishedCounts.all() as { bot_id: string; state: 'completed' | 'cancelled'; n: number }[];
   }
 
   /** Every task in one state, oldest first (for the few states that stay small: claimed, in progress, cancelling). */

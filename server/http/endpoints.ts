@@ -28,6 +28,7 @@ import { BotsHealthSchema, HealthSchema } from '../contracts/health';
 import { BotIdSchema, TaskIdSchema } from '../contracts/ids';
 import { DispatchResultSchema, RunTaskInputSchema, StatusResultSchema } from '../contracts/task';
 import { EXPORT_CONTENT_TYPES } from '../core/actions/export';
+import { METRICS_CONTENT_TYPE } from '../core/metrics';
 import type { HiveService } from '../core/service';
 
 export interface EndpointCall<P, Q, B> {
@@ -53,6 +54,8 @@ export interface Endpoint<P = unknown, Q = unknown, B = unknown> {
   reply: z.ZodType | { contentTypes: Record<string, string> };
   /** The status of a successful reply (default 200). */
   status?: (result: unknown) => number;
+  /** Every status `status` may pick, for the description (default [200]). */
+  replyStatuses?: number[];
   /** Other statuses this endpoint answers with, besides the error table's. */
   errors: number[];
   handle(call: EndpointCall<P, Q, B>): unknown;
@@ -101,6 +104,7 @@ export const ENDPOINTS = {
     params: TaskParams,
     reply: StatusResultSchema,
     status: (result) => ((result as { status: string }).status === 'not_found' ? 404 : 200),
+    replyStatuses: [200, 404],
     errors: [404],
     handle: ({ params, service }) => service.status(params.taskId),
   }),
@@ -232,6 +236,7 @@ export const ENDPOINTS = {
     bodyName: 'bulk action',
     reply: BulkStartedSchema,
     status: (result) => ((result as { dry_run: boolean }).dry_run ? 200 : 202),
+    replyStatuses: [202, 200],
     errors: [422],
     handle: ({ body, service }) => service.bulk(body, 'rest'),
   }),
@@ -262,6 +267,19 @@ export const ENDPOINTS = {
     reply: HealthSchema,
     errors: [],
     handle: ({ service }) => service.health(),
+  }),
+  metrics: define({
+    method: 'GET',
+    path: '/api/metrics',
+    summary:
+      'Prometheus metrics (text exposition 0.0.4): tasks by state and bot, inbox depth and age, live bees, dispatch and completion counters and latency histograms, and the process.',
+    tag: 'hive',
+    reply: { contentTypes: { prometheus: METRICS_CONTENT_TYPE } },
+    errors: [],
+    handle: async ({ service }) =>
+      new Response(await service.metrics(), {
+        headers: { 'content-type': METRICS_CONTENT_TYPE, 'cache-control': 'no-store' },
+      }),
   }),
   explain: define({
     method: 'POST',
