@@ -15,9 +15,9 @@ const EnvSchema = z.object({
     .default(1024 * 1024),
   HIVE_MAX_WAITERS: z.coerce.number().int().positive().default(1000),
   HIVE_POLL_MS: z.coerce.number().int().min(100).default(5000),
-  /** A response written in place counts once unchanged this long (server/core/file-settling.ts). */
   /** In progress longer than this is reported as `long_running` (DESIGN §6). */
   HIVE_LONG_RUNNING_S: z.coerce.number().int().positive().default(3600),
+  /** A response written in place counts once unchanged this long (server/core/file-settling.ts). */
   HIVE_RESPONSE_QUIET_MS: z.coerce.number().int().min(0).max(60_000).default(100),
   /** When set, every API call needs it (Bearer), and the dashboard asks for it once. */
   HIVE_API_TOKEN: z
