@@ -64,6 +64,9 @@ test('tasks from the dashboard and the CLI are answered by the bee with no one e
     });
   } finally {
     up.kill('SIGINT');
-    expect(await exited).toBe(0);
+    const code = await exited;
+    // What the server and the bee said is the evidence when this fails.
+    await test.info().attach('server and bee output', { body: output, contentType: 'text/plain' });
+    expect(code).toBe(0);
   }
 });
