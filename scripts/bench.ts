@@ -4,7 +4,8 @@ import { existsSync } from 'node:fs';
 import { access, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { machineConditions, printTable } from './lib/bench-report';
+import { failuresText, requestJson, tallyFailures, type Reply } from './lib/bench-http';
+import { machineConditions, printTable, verdict } from './lib/bench-report';
 import { writeResponse } from './lib/hive-files';
 import { latencyOf, round, runPool, type Latency } from './lib/measure';
 import { startServer } from './lib/server-process';
@@ -15,6 +16,8 @@ const NEXT_BIN = path.join(PROJECT_ROOT, 'node_modules', 'next', 'dist', 'bin', 
 const RUN_TAG = Date.now().toString(36);
 const REQUEST_TIMEOUT_MS = 30_000;
 const WAIT_TIMEOUT_SECONDS = 60;
+type HttpResult = Reply;
+const request = (url: string, init: RequestInit, timeoutMs = REQUEST_TIMEOUT_MS) => requestJson(url, init, timeoutMs);
 const WAIT_REQUEST_TIMEOUT_MS = (WAIT_TIMEOUT_SECONDS + 30) * 1000;
 // Pausing between phases keeps one phase's trailing work (archiving, file events) out of
 // the next phase's numbers.
@@ -84,31 +87,6 @@ function ensureBuild(): void {
 
 // ---------------------------------------------------------------- HTTP
 
-interface HttpResult {
-  /** 0 when the request failed before any HTTP status arrived. */
-  status: number;
-  body: unknown;
-  ms: number;
-  error?: string;
-}
-
-async function request(url: string, init: RequestInit, timeoutMs = REQUEST_TIMEOUT_MS): Promise<HttpResult> {
-  const start = performance.now();
-  try {
-    const res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-    const body: unknown = await res.json().catch(() => null);
-    return { status: res.status, body, ms: performance.now() - start };
-  } catch (err) {
-    return { status: 0, body: null, ms: performance.now() - start, error: describeError(err) };
-  }
-}
-
-function describeError(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  const cause = err.cause as { code?: string } | undefined;
-  return cause?.code ?? err.name;
-}
-
 interface TaskRequest {
   task_id?: string;
   bot_id?: string;
@@ -160,22 +138,6 @@ function asDispatched(res: HttpResult): Dispatched | null {
   const body = res.body as Partial<Dispatched> | null;
   if (res.status !== 200 || typeof body?.task_id !== 'string' || typeof body.task_path !== 'string') return null;
   return body as Dispatched;
-}
-
-/** "409 CONFLICT", "0 ECONNRESET", ...: how each failed request failed. */
-function failureKind(res: HttpResult): string {
-  const code = (res.body as { error?: { code?: string } } | null)?.error?.code;
-  return `${res.status} ${res.error ?? code ?? 'unexpected body'}`;
-}
-
-function tallyFailures(results: HttpResult[], isSuccess: (res: HttpResult) => boolean): Record<string, number> {
-  const tally: Record<string, number> = {};
-  for (const res of results) {
-    if (isSuccess(res)) continue;
-    const kind = failureKind(res);
-    tally[kind] = (tally[kind] ?? 0) + 1;
-  }
-  return tally;
 }
 
 function mergeTallies(...tallies: Record<string, number>[]): Record<string, number> {
@@ -535,13 +497,6 @@ interface Results {
   under_waits: UnderWaits;
   server_log_problems: string[];
 }
-
-const failuresText = (tally: Record<string, number>) =>
-  Object.entries(tally)
-    .map(([kind, n]) => `${n}× ${kind}`)
-    .join(', ') || '-';
-
-const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
 
 function printReport(r: Results): void {
   console.log(

@@ -1,9 +1,9 @@
 /** Operator actions over HTTP with real reference bees (DESIGN §7): cancel that stops the work, retry, batch, bulk, export, explain. */
 import { execFile } from 'node:child_process';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { startServer, tempHiveRoot, type ServerProcess } from '../../scripts/lib/server-process';
+import { withServer, type ServerProcess } from '../../scripts/lib/server-process';
 import { startBee } from '../support/bee';
 import { dispatch, expect, post, status, test } from '../support/fixtures';
 import { readLedger } from '../support/ledger';
@@ -14,16 +14,9 @@ const run = promisify(execFile);
 const terminal = (root: string, taskId: string) =>
   readLedger(root, taskId).filter((e) => e.event_type === 'task_completed' || e.event_type === 'task_cancelled');
 
-async function ownHive<T>(work: (server: ServerProcess, root: string) => Promise<T>): Promise<T> {
-  const root = await tempHiveRoot();
-  const server = await startServer({ root });
-  try {
-    return await work(server, root);
-  } finally {
-    await server.stop();
-    await rm(root, { recursive: true, force: true });
-  }
-}
+/** A server and hive of the test's own (its ledger and files are read directly). */
+const ownHive = <T>(work: (server: ServerProcess, root: string) => Promise<T>) =>
+  withServer((server) => work(server, server.root));
 
 test('cancelling a claimed task running `sleep 600`: the command is gone, the task cancelled, one terminal event', async () => {
   await ownHive(async (server, root) => {

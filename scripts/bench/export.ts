@@ -4,13 +4,12 @@
  * sampled every 50 ms while the stream runs: it should stay flat (the export is produced a
  * page at a time, never held whole).
  */
-import { rm } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { machineConditions, printTable, recordResults, step } from '../lib/bench-report';
 import { seedViaRunMany } from '../lib/bench-http';
 import { round } from '../lib/measure';
 import { RssSampler } from '../lib/process-stats';
-import { startServer } from '../lib/server-process';
+import { withServer } from '../lib/server-process';
 
 const TASKS = Number(process.env.BENCH_EXPORT_TASKS ?? 100_000);
 const FORMATS = ['csv', 'ndjson'] as const;
@@ -43,8 +42,7 @@ async function exportOnce(url: string, pid: number, format: string) {
 
 async function main(): Promise<void> {
   const machine = machineConditions();
-  const server = await startServer();
-  try {
+  await withServer(async (server) => {
     step(`seeding ${TASKS} tasks (run-many)`);
     const seed = await seedViaRunMany(server.url, TASKS, { bots: 10, label: 'export' });
     await new Promise((r) => setTimeout(r, 2000));
@@ -70,10 +68,7 @@ async function main(): Promise<void> {
       ]),
     );
     await recordResults('export', { machine, seeded: seed.tasks, seed_tasks_per_s: seed.tasks_per_s, runs });
-  } finally {
-    await server.stop();
-    await rm(server.root, { recursive: true, force: true });
-  }
+  });
 }
 
 main().catch((err: unknown) => {

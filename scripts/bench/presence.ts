@@ -4,14 +4,13 @@
  * bees write them), and with none again, so drift on a shared machine shows. Target: the
  * bees cost under 5% of the dispatch rate.
  */
-import { rm } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { machineConditions, printTable, recordResults, step, verdict } from '../lib/bench-report';
 import { benchTask, failuresText, loadFor, postJson, requestJson, type LoadRun } from '../lib/bench-http';
 import { heartbeatBees } from '../lib/hive-files';
 import { round } from '../lib/measure';
 import { cpuMs } from '../lib/process-stats';
-import { startServer, type ServerProcess } from '../lib/server-process';
+import { withServer, type ServerProcess } from '../lib/server-process';
 
 const BEES = 200;
 const SECONDS = Number(process.env.BENCH_PRESENCE_SECONDS ?? 20);
@@ -53,8 +52,7 @@ async function dispatchFor(server: ServerProcess, label: string): Promise<Phase>
 
 async function main(): Promise<void> {
   const machine = machineConditions();
-  const server = await startServer();
-  try {
+  await withServer(async (server) => {
     // As long as a measured run: after a 5 s warm-up the first run was still the slowest (JIT, caches).
     step(`warm-up, ${SECONDS} s`);
     await loadFor(SECONDS, CONCURRENCY, (i) => postJson(`${server.url}/api/tasks/run`, benchTask(`warm-${i}`)));
@@ -129,10 +127,7 @@ async function main(): Promise<void> {
       verdict: judged,
       target: TARGET_OVERHEAD,
     });
-  } finally {
-    await server.stop();
-    await rm(server.root, { recursive: true, force: true });
-  }
+  });
 }
 
 main().catch((err: unknown) => {

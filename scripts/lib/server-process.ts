@@ -3,7 +3,7 @@
  * against a given HIVE_ROOT, and waits until it is ready. Used by the e2e tests and the bench.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -100,6 +100,20 @@ export async function startServer(options: StartOptions = {}): Promise<ServerPro
   if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode} before it was ready:\n${log}`);
   await server.stop('SIGKILL');
   throw new Error(`server did not become ready within the timeout:\n${log}`);
+}
+
+/** Runs `work` against a server of its own on a hive of its own; both are gone afterwards, whatever happened. */
+export async function withServer<T>(
+  work: (server: ServerProcess) => Promise<T>,
+  options: Omit<StartOptions, 'root'> = {},
+): Promise<T> {
+  const server = await startServer(options);
+  try {
+    return await work(server);
+  } finally {
+    await server.stop();
+    await rm(server.root, { recursive: true, force: true });
+  }
 }
 
 /**
