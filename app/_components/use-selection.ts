@@ -14,6 +14,16 @@ export interface Selection {
   clear: () => void;
 }
 
+/** `selected` with every one of `ids` selected (`value`) or not. */
+function withIds(selected: ReadonlySet<string>, ids: readonly string[], value: boolean): ReadonlySet<string> {
+  const next = new Set(selected);
+  for (const id of ids) {
+    if (value) next.add(id);
+    else next.delete(id);
+  }
+  return next;
+}
+
 export function useSelection(rowIds: readonly string[], resetKey: string): Selection {
   const [selected, setSelected] = useState<ReadonlySet<string>>(() => new Set());
   const [key, setKey] = useState(resetKey);
@@ -32,24 +42,10 @@ export function useSelection(rowIds: readonly string[], resetKey: string): Selec
       const to = rowIds.indexOf(id);
       const ids = range && from !== -1 && to !== -1 ? rowIds.slice(Math.min(from, to), Math.max(from, to) + 1) : [id];
       anchor.current = id;
-      setSelected((prev) => {
-        const next = new Set(prev);
-        for (const one of ids) {
-          if (value) next.add(one);
-          else next.delete(one);
-        }
-        return next;
-      });
+      setSelected((prev) => withIds(prev, ids, value));
     },
     setAll(ids, value) {
-      setSelected((prev) => {
-        const next = new Set(prev);
-        for (const id of ids) {
-          if (value) next.add(id);
-          else next.delete(id);
-        }
-        return next;
-      });
+      setSelected((prev) => withIds(prev, ids, value));
     },
     clear() {
       anchor.current = null;
