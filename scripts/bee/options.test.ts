@@ -1,4 +1,4 @@
-/** The bee's options: --exec-lane and --config pick the command per lane; bad config files and misspelt flags are usage errors that say why. */
+/** The bee's options: --exec-lane and --config pick the command per lane, --url and --token pick a server to work for over HTTP; bad config files, misspelt flags and --root with --url are usage errors that say why. */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -108,8 +108,46 @@ describe('--name NAME', () => {
   });
 });
 
+describe('--url URL and --token TOKEN', () => {
+  const parse = (argv: string[], env: NodeJS.ProcessEnv = {}) => parseBeeArgs(argv, env);
+
+  it('work over HTTP: the URL without a trailing slash, the token from the flag, else a bee token, else the operator token', () => {
+    expect(parse(['--url', 'http://hive:8010/'])).toMatchObject({ url: 'http://hive:8010', token: null });
+    expect(parse(['--url', 'https://hive.example/hive/'])).toMatchObject({ url: 'https://hive.example/hive' });
+    const env = { HIVE_BEE_TOKEN: 'bee-token', HIVE_API_TOKEN: 'operator-token' };
+    expect(parse(['--url', 'http://hive:8010', '--token', 'flag-token'], env).token).toBe('flag-token');
+    expect(parse(['--url', 'http://hive:8010'], env).token).toBe('bee-token');
+    expect(parse(['--url', 'http://hive:8010'], { HIVE_API_TOKEN: 'operator-token' }).token).toBe('operator-token');
+    expect(parse(['--url', 'http://hive:8010'], { HIVE_BEE_TOKEN: '', HIVE_API_TOKEN: 'operator-token' }).token).toBe(
+      'operator-token',
+    );
+  });
+
+  it('without --url the bee works through the hive folder, whatever tokens the environment holds', () => {
+    expect(parse([], { HIVE_BEE_TOKEN: 'bee-token' })).toMatchObject({ url: null, token: null });
+  });
+
+  it('with --root is a usage error: a bee over HTTP touches no local hive', () => {
+    expect(usageError(['--url', 'http://hive:8010', '--root', dir])).toBe(
+      '--root and --url do not go together: with --url the bee works over HTTP and touches no local hive folder',
+    );
+    // HIVE_ROOT in the environment is a default, not a request: it is ignored with --url.
+    expect(parseBeeArgs(['--url', 'http://hive:8010'], { HIVE_ROOT: dir }).url).toBe('http://hive:8010');
+  });
+
+  it.each([
+    [['--url', 'hive:8010'], '--url must start with http:// or https://; got "hive:8010"'],
+    [['--url', 'not a url'], `--url must be the server's address, such as http://127.0.0.1:8010; got "not a url"`],
+    [['--token', 'secret'], '--token only applies with --url'],
+  ])('%j is a usage error that says why', (argv, message) => {
+    expect(usageError(argv)).toBe(message);
+  });
+});
+
 describe('a misspelt flag', () => {
   it.each([
+    ['--urll', '--url', 'http://hive:8010'],
+    ['--tokn', '--token', 'secret'],
     ['--exec-lanes', '--exec-lane', 'terminal=x'],
     ['--confg', '--config', 'bee.json'],
     ['--exec-timout', '--exec-timeout', '5'],
@@ -144,6 +182,18 @@ describe('npm run bee', () => {
     expect(JSON.parse(await answer('TASK-TERM'))).toMatchObject({ task_id: 'TASK-TERM', lane: 'terminal' });
     expect(await answer('TASK-LLM')).toBe('# llm lane\n');
     expect(await answer('TASK-OTHER')).toContain('Answered by **BEE-001**');
+  });
+
+  it('exits with 2 when --root and --url are given together', async () => {
+    const failure = await run(
+      process.execPath,
+      ['--import', 'tsx', BEE_ENTRY, '--url', 'http://127.0.0.1:1', '--root', dir],
+      { timeout: 60_000 },
+    ).catch((err: { code: number; stderr: string }) => err);
+    expect(failure).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/^bee: --root and --url do not go together/),
+    });
   });
 
   it('exits with 2 and says what is wrong with a bad config file', async () => {

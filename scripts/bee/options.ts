@@ -1,6 +1,6 @@
-/** The bee's command line: flags, an optional JSON config, and which handler serves which lane. */
+/** The bee's command line: flags, an optional JSON config, which handler serves which lane, and the server to work for over HTTP. */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { z } from 'zod';
 import { BeeNameSchema, BotIdSchema, DEFAULT_BOT_ID } from '../../server/contracts/ids';
 import { describeIssues } from '../../server/contracts/issues';
@@ -10,11 +10,14 @@ import { builtinHandler, execHandler, type Handler } from './handlers';
 
 export const BEE_USAGE = `Usage: npm run bee -- [options]
 
-A reference bee: answers the tasks in .deia/hive/tasks/{bot}/.
+A reference bee: answers the tasks in .deia/hive/tasks/{bot}/, or, with --url, the
+tasks a server hands it over HTTP.
 
 Options:
   --bot ID               bot id whose folder to serve (default ${DEFAULT_BOT_ID})
   --root DIR             HIVE_ROOT (default: $HIVE_ROOT or the working directory)
+  --url URL              work for the server at URL over HTTP instead of through a hive folder
+  --token TOKEN          bearer token for --url (default: $HIVE_BEE_TOKEN, else $HIVE_API_TOKEN)
   --name NAME            this bee's name in its claims and in .deia/hive/bees/NAME.json
                          (default: the bot id); give bees sharing one folder distinct names
   --exec CMD             run CMD for each task: task JSON on stdin, stdout is the response
@@ -26,12 +29,18 @@ Options:
 
 Without --exec the bee writes a Markdown answer itself (the task, its routing, a plan).
 
+With --url the bee needs no shared disk and touches no local .deia/hive (so --root does not
+apply): it claims each task with a lease, renews the lease while it works, sends the
+response back, and waits (with backoff) while the server cannot be reached.
+
 The first Ctrl-C (SIGINT or SIGTERM) stops taking tasks and finishes the one in hand; a
 second one ends the command in hand (its whole process group) and gives the task back.`;
 
 const FLAGS = {
   bot: { type: 'string' },
   root: { type: 'string' },
+  url: { type: 'string' },
+  token: { type: 'string' },
   name: { type: 'string' },
   exec: { type: 'string' },
   'exec-lane': { type: 'string', multiple: true },
@@ -53,22 +62,58 @@ export interface BeeCliOptions {
   help: boolean;
   botId: string;
   root: string;
+  /** The server to work for over HTTP; null: the hive folder at `root`. */
+  url: string | null;
+  token: string | null;
   name: string;
   once: boolean;
   handlerFor(task: TaskFile): Handler;
   describe: string;
 }
 
-export function parseBeeArgs(argv: string[], env: NodeJS.ProcessEnv): BeeCliOptions {
-  let values;
+/** Parses `argv` strictly; a misspelt flag is a usage error that suggests the closest one. */
+export function parseFlags<F extends NonNullable<ParseArgsConfig['options']>>(argv: string[], flags: F) {
   try {
-    ({ values } = parseArgs({ args: argv, options: FLAGS, allowPositionals: false, strict: true }));
+    return parseArgs({ args: argv, options: flags, allowPositionals: false, strict: true }).values;
   } catch (err) {
     const unknown = /Unknown option '--?([^']+)'/.exec((err as Error).message)?.[1];
-    const suggestion = unknown ? closest(unknown, Object.keys(FLAGS)) : null;
+    const suggestion = unknown ? closest(unknown, Object.keys(flags)) : null;
     const hint = suggestion ? ` Did you mean --${suggestion}?` : '';
     throw new UsageError(`${(err as Error).message}.${hint} See --help.`);
   }
+}
+
+/**
+ * --url and --token: the server must be an http(s) URL; the token defaults to a bee token
+ * from the environment, then the operator's.
+ */
+export function parseServerFlags(
+  values: { url?: string; token?: string },
+  env: NodeJS.ProcessEnv,
+): { url: string | null; token: string | null } {
+  if (values.url === undefined) {
+    if (values.token !== undefined) throw new UsageError('--token only applies with --url');
+    return { url: null, token: null };
+  }
+  let url: URL;
+  try {
+    url = new URL(values.url);
+  } catch {
+    throw new UsageError(`--url must be the server's address, such as http://127.0.0.1:8010; got "${values.url}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new UsageError(`--url must start with http:// or https://; got "${values.url}"`);
+  const token = values.token ?? (env.HIVE_BEE_TOKEN || env.HIVE_API_TOKEN || null);
+  return { url: url.origin + url.pathname.replace(/\/+$/, ''), token };
+}
+
+export function parseBeeArgs(argv: string[], env: NodeJS.ProcessEnv): BeeCliOptions {
+  const values = parseFlags(argv, FLAGS);
+  if (values.url !== undefined && values.root !== undefined)
+    throw new UsageError(
+      '--root and --url do not go together: with --url the bee works over HTTP and touches no local hive folder',
+    );
+  const server = parseServerFlags(values, env);
   const config = values.config ? loadConfig(values.config) : {};
   const bot = BotIdSchema.safeParse(values.bot ?? DEFAULT_BOT_ID);
   if (!bot.success) throw new UsageError(`--bot: ${bot.error.issues[0]?.message}`);
@@ -98,6 +143,7 @@ export function parseBeeArgs(argv: string[], env: NodeJS.ProcessEnv): BeeCliOpti
     help: values.help ?? false,
     botId: bot.data,
     root: values.root ?? env.HIVE_ROOT ?? process.cwd(),
+    ...server,
     name: name.data,
     once: values.once ?? false,
     handlerFor: (task) => handlers.get(task.lane) ?? fallback,
