@@ -1,0 +1,167 @@
+/**
+ * The HTTP bee's client against a stand-in server (node:http): it waits out a server that is
+ * down or failing, says so once per longer wait and once when back, and turns what waiting
+ * cannot fix into errors the bee acts on: a refused token, a lost lease, a reply outside the contract.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '../lib/server-process';
+import { AuthError, HiveClient, HttpError, LeaseLostError, ProtocolError } from './hive-client';
+
+type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
+
+const TOKEN = 'A'.repeat(32);
+const LEASE = { task_id: 'TASK-1', attempt: 1, state: 'in_progress', lease_expires_at: '2030-01-01T00:00:00.000Z' };
+
+let server: Server | null = null;
+afterEach(async () => {
+  server?.closeAllConnections();
+  await new Promise((resolve) => server?.close(resolve) ?? resolve(null));
+  server = null;
+});
+
+function listen(port: number, handler: Handler): Promise<void> {
+  server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => handler(req, body, res));
+  });
+  return new Promise((resolve) => server!.listen(port, '127.0.0.1', resolve));
+}
+
+const reply = (res: ServerResponse, status: number, json?: unknown) => {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(json === undefined ? undefined : JSON.stringify(json));
+};
+const envelope = (code: string, message: string) => ({ status: 'error', error: { code, message } });
+
+function client(port: number, lines: string[] = []) {
+  return new HiveClient({
+    url: `http://127.0.0.1:${port}`,
+    token: TOKEN,
+    log: (line) => lines.push(line),
+    backoff: { firstMs: 10, maxMs: 40 },
+  });
+}
+
+const signal = () => new AbortController().signal;
+const beat = { bots: ['BEE-001'] };
+
+describe('the bee protocol client', () => {
+  it('sends JSON with the bearer token, and parses the reply with the contract', async () => {
+    const port = await freePort();
+    const seen: { url?: string; auth?: string; type?: string; body?: unknown }[] = [];
+    await listen(port, (req, body, res) => {
+      seen.push({
+        url: req.url,
+        auth: req.headers.authorization,
+        type: req.headers['content-type'],
+        body: JSON.parse(body),
+      });
+      reply(res, 200, { cancel: ['TASK-9'], live_seconds: 30 });
+    });
+    expect(await client(port).heartbeat('bee a', { ...beat, current_task: null }, signal())).toEqual({
+      cancel: ['TASK-9'],
+      live_seconds: 30,
+    });
+    expect(seen).toEqual([
+      {
+        url: '/api/bees/bee%20a/heartbeat',
+        auth: `Bearer ${TOKEN}`,
+        type: 'application/json',
+        body: { bots: ['BEE-001'], current_task: null },
+      },
+    ]);
+  });
+
+  it('waits for a server that is not up yet, saying so once per longer wait, and once when it is back', async () => {
+    const port = await freePort();
+    const lines: string[] = [];
+    const claimed = client(port, lines).claim('BEE-001', { ...beat, wait_seconds: 0 }, signal());
+    await new Promise((r) => setTimeout(r, 300));
+    await listen(port, (_req, _body, res) => reply(res, 204));
+    expect(await claimed).toBeNull();
+    // 10, 20, 40 ms, then the cap: no more lines however long it stays down.
+    expect(lines).toEqual([
+      'server unreachable (ECONNREFUSED), retrying in 0.01 s',
+      'server unreachable (ECONNREFUSED), retrying in 0.02 s',
+      'server unreachable (ECONNREFUSED), retrying in 0.04 s',
+      'reconnected',
+    ]);
+  });
+
+  it('retries a 5xx and a 429 (a restarting or overloaded server), with the server message in the log', async () => {
+    const port = await freePort();
+    const lines: string[] = [];
+    let calls = 0;
+    await listen(port, (_req, _body, res) => {
+      calls++;
+      if (calls === 1) return reply(res, 503, envelope('SHUTTING_DOWN', 'The server is shutting down.'));
+      if (calls === 2) return reply(res, 429, envelope('TOO_MANY_WAITERS', 'Too many waiters.'));
+      reply(res, 200, LEASE);
+    });
+    expect(await client(port, lines).renew('TASK-1', 'T'.repeat(32), signal())).toEqual(LEASE);
+    expect(lines).toEqual([
+      'server unreachable (The server is shutting down.), retrying in 0.01 s',
+      'server unreachable (Too many waiters.), retrying in 0.02 s',
+      'reconnected',
+    ]);
+  });
+
+  it.each([401, 403])('a %i is an AuthError with the server message: retrying cannot help', async (status) => {
+    const port = await freePort();
+    await listen(port, (_req, _body, res) => reply(res, status, envelope('UNAUTHORIZED', 'Wrong token.')));
+    const err = await client(port)
+      .heartbeat('BEE-001', beat, signal())
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AuthError);
+    expect(err).toMatchObject({ status, code: 'UNAUTHORIZED', message: 'Wrong token.' });
+  });
+
+  it('a 409 or 404 on a lease call is a lost lease; a 409 elsewhere is the server refusing', async () => {
+    const port = await freePort();
+    await listen(port, (req, _body, res) =>
+      req.url?.includes('/TASK-GONE/')
+        ? reply(res, 404, envelope('NOT_FOUND', 'No task.'))
+        : reply(res, 409, envelope('CONFLICT', 'This lease is not the current one.')),
+    );
+    const hive = client(port);
+    const token = 'T'.repeat(32);
+    for (const call of [
+      hive.renew('TASK-1', token, signal()),
+      hive.status('TASK-1', token, 'in_progress', signal()),
+      hive.respond('TASK-1', { lease_token: token, content: 'x' }, signal()),
+      hive.release('TASK-1', token, signal()),
+      hive.renew('TASK-GONE', token, signal()),
+    ])
+      expect(await call.catch((e: unknown) => e)).toBeInstanceOf(LeaseLostError);
+    const refused = await hive.heartbeat('BEE-001', beat, signal()).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(HttpError);
+    expect(refused).not.toBeInstanceOf(LeaseLostError);
+  });
+
+  it('a reply outside the contract is a ProtocolError naming the field', async () => {
+    const port = await freePort();
+    await listen(port, (_req, _body, res) => reply(res, 200, { cancel: 'TASK-1' }));
+    const err = await client(port)
+      .heartbeat('BEE-001', beat, signal())
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProtocolError);
+    expect((err as Error).message).toMatch(
+      /^\/api\/bees\/BEE-001\/heartbeat answered 200 with a reply outside the contract: cancel/,
+    );
+  });
+
+  it('a long-poll claim stops as soon as it is aborted', async () => {
+    const port = await freePort();
+    // Never answers: the claim waits as on a server with nothing to hand out.
+    await listen(port, () => undefined);
+    const stop = new AbortController();
+    const claimed = client(port).claim('BEE-001', { ...beat, wait_seconds: 25 }, stop.signal);
+    await new Promise((r) => setTimeout(r, 100));
+    const started = Date.now();
+    stop.abort(new Error('stopping'));
+    await expect(claimed).rejects.toThrow('stopping');
+    expect(Date.now() - started).toBeLessThan(500);
+  });
+});
