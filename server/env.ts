@@ -19,6 +19,10 @@ const EnvSchema = z.object({
   HIVE_LONG_RUNNING_S: z.coerce.number().int().positive().default(3600),
   /** A response written in place counts once unchanged this long (server/core/file-settling.ts). */
   HIVE_RESPONSE_QUIET_MS: z.coerce.number().int().min(0).max(60_000).default(100),
+  /** Bee tokens, hashed (server/core/bee-tokens.ts); default `.deia/bee-tokens.json` under HIVE_ROOT. */
+  HIVE_BEE_TOKENS_FILE: z.string().optional(),
+  /** How long a lease of a task claimed over HTTP lasts unless renewed (DESIGN §8). */
+  HIVE_LEASE_SECONDS: z.coerce.number().min(1).max(3600).default(60),
   /** When set, every API call needs it (Bearer), and the dashboard asks for it once. */
   HIVE_API_TOKEN: z
     .string()

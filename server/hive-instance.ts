@@ -16,6 +16,7 @@ export function getHive(): Promise<Hive> {
     pollMs: env.HIVE_POLL_MS,
     responseQuietMs: env.HIVE_RESPONSE_QUIET_MS,
     longRunningMs: env.HIVE_LONG_RUNNING_S * 1000,
+    leaseMs: env.HIVE_LEASE_SECONDS * 1000,
   }).catch((err: unknown) => {
     globalForHive.hiveControl = undefined;
     throw err;

@@ -253,7 +253,9 @@ function BeeCard({ bee, elapsed }: { bee: BeeStatus; elapsed: number }) {
         <dd>{bee.bots.join(', ')}</dd>
         <dt>Host · pid</dt>
         <dd>
-          {bee.host} · {bee.pid}
+          {bee.host}
+          {bee.pid === null ? '' : ` · ${bee.pid}`}
+          {bee.via === 'http' ? ' · over HTTP' : ''}
         </dd>
         <dt>Heartbeat</dt>
         <dd data-testid="heartbeat" title={bee.heartbeat_at} suppressHydrationWarning>

@@ -25,6 +25,7 @@ export function describeEvent(event: Pick<LedgerEvent, 'event_type' | 'data'>): 
     case 'task_status_changed':
       return str(d.status) && `${str(d.previous) ?? '?'} → ${str(d.status)}`;
     case 'task_claim_released':
+    case 'task_claim_expired':
     case 'task_cancelled':
       return str(d.reason) ?? str(d.note);
     case 'task_cancel_requested':

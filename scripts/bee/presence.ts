@@ -89,7 +89,13 @@ export class Presence {
   private async warnIfNameTaken(): Promise<void> {
     const text = await readFile(this.file, 'utf8').catch(() => null);
     const other = text === null ? null : BeePresenceSchema.safeParse(safeJson(text)).data;
-    if (other && other.host === this.record.host && other.pid !== process.pid && processAlive(other.pid))
+    if (
+      other &&
+      other.host === this.record.host &&
+      other.pid !== null &&
+      other.pid !== process.pid &&
+      processAlive(other.pid)
+    )
       this.log(`another bee named ${other.bee} is running (pid ${other.pid}); give each bee its own --name`);
   }
 }

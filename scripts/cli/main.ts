@@ -12,6 +12,7 @@ import { routesCommand } from './commands/routes';
 import { runCommand } from './commands/run';
 import { runManyCommand } from './commands/run-many';
 import { statusCommand } from './commands/status';
+import { tokensCommand } from './commands/tokens';
 import { watchCommand } from './commands/watch';
 import type { Command } from './command';
 import { CliError, usageError } from './errors';
@@ -37,6 +38,7 @@ export const COMMANDS: readonly Command[] = [
   pauseCommand,
   resumeCommand,
   routesCommand,
+  tokensCommand,
 ];
 
 function find(name: string): Command {

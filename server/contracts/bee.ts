@@ -14,11 +14,14 @@ export const BeePresenceSchema = z.looseObject({
   bee: BeeNameSchema,
   bots: z.array(BotIdSchema).min(1, 'bots must name at least one bot'),
   host: z.string().min(1),
-  pid: z.number().int().positive(),
+  /** Null for a bee over HTTP that did not say. */
+  pid: z.number().int().positive().nullable(),
   started_at: z.iso.datetime(),
   heartbeat_at: z.iso.datetime(),
   /** The task in hand: claimed and being worked on. */
   current_task: TaskIdSchema.nullable(),
+  /** `http`: the server writes this file for a bee that speaks the protocol over HTTP (DESIGN §8). */
+  via: z.enum(['file', 'http']).optional(),
 });
 export type BeePresence = z.infer<typeof BeePresenceSchema>;
 

@@ -46,7 +46,9 @@ export const BeeStatusSchema = z.object({
   bee: z.string(),
   bots: z.array(BotIdSchema),
   host: z.string(),
-  pid: z.number().int(),
+  pid: z.number().int().nullable(),
+  /** `http`: the bee works on another machine and speaks the protocol over HTTP (DESIGN §8). */
+  via: z.enum(['file', 'http']),
   live: z.boolean(),
   started_at: z.string(),
   heartbeat_at: z.string(),

@@ -11,6 +11,7 @@ export const LEDGER_EVENT_TYPES = [
   'task_claimed',
   'task_status_changed',
   'task_claim_released',
+  'task_claim_expired',
   'task_reassigned',
   'task_cancel_requested',
   'task_cancelled',

@@ -4,7 +4,7 @@
  * readers of the final path never see a partial file.
  */
 import { randomBytes } from 'node:crypto';
-import { link, lstat, open, readdir, unlink } from 'node:fs/promises';
+import { link, lstat, open, readdir, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { HiveError, storageError } from './errors';
 import { processAlive } from './processes';
@@ -43,6 +43,25 @@ export async function publishFile(tmpDir: string, finalPath: string, data: strin
     throw storageError(err, `writing ${path.basename(finalPath)}`);
   } finally {
     await unlink(tmp).catch(() => undefined);
+  }
+}
+
+/**
+ * Replaces a file whole (presence files, task status rewrites): written in `tmp/`, then
+ * renamed over it, so a reader sees the old file or the new one, never half of either.
+ * `scratchPrefix` names the scratch file for writers other than the server (bees), whose
+ * scratch files the server's sweep must leave alone.
+ */
+export async function replaceFile(tmpDir: string, target: string, data: string, scratchPrefix?: string): Promise<void> {
+  const tmp = scratchPrefix
+    ? path.join(tmpDir, `${scratchPrefix}.${process.pid}.${randomBytes(4).toString('hex')}.json`)
+    : tmpName(tmpDir);
+  await writeFile(tmp, data);
+  try {
+    await rename(tmp, target);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
   }
 }
 

@@ -118,6 +118,7 @@ export function botsHealth(inputs: HealthInputs): BotsHealth {
       bots: state.record.bots,
       host: state.record.host,
       pid: state.record.pid,
+      via: state.record.via ?? 'file',
       live: state.live,
       started_at: state.record.started_at,
       heartbeat_at: state.record.heartbeat_at,

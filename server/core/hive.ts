@@ -5,6 +5,7 @@
  * and TaskActivity's; what operators can do is the service's.
  */
 import os from 'node:os';
+import { LEASE_SECONDS } from '../contracts/bee-protocol';
 import type { Health } from '../contracts/health';
 import type { CancelledOutcome, CompletedResponse } from '../contracts/task';
 import { BotView } from './bot-view';
@@ -21,6 +22,7 @@ import { HiveMetrics } from './metrics';
 import { PerKeyQueue } from './per-key-queue';
 import { BeePresenceTracker } from './presence';
 import { processAlive } from './processes';
+import { RemoteBees } from './remote/remote-bees';
 import { HiveReactor } from './reactor';
 import { rebuildTaskIndex, reconcileBeeState, recordUnrecordedTasks, sweepScratch } from './recovery';
 import { ResponseIndex } from './response-index';
@@ -43,6 +45,8 @@ export interface HiveOptions {
   longRunningMs?: number;
   /** How often bees' liveness is judged again (their heartbeats age, their processes die). */
   presenceCheckMs?: number;
+  /** How long a lease of a task claimed over HTTP lasts unless renewed (DESIGN §8: 60 s). */
+  leaseMs?: number;
   /** The hive's clock, for tests that move time. */
   now?: () => number;
 }
@@ -69,6 +73,7 @@ export class Hive {
   private readonly parts: HiveParts;
   private readonly activity: TaskActivity;
   private readonly reactor: HiveReactor;
+  private readonly remote: RemoteBees;
   private stopWatching: (() => void) | null = null;
   private timers: NodeJS.Timeout[] = [];
   private rescans = 0;
@@ -141,7 +146,12 @@ export class Hive {
     };
     this.activity = new TaskActivity(this.parts, quietMs);
     this.reactor = new HiveReactor(this.parts, this.activity, quietMs);
-    this.service = new HiveService(this.parts, this.activity, () => this.health());
+    this.remote = new RemoteBees(this.parts, this.activity, {
+      leaseMs: options.leaseMs ?? LEASE_SECONDS * 1000,
+      presenceWritten: (bee) => this.reactor.beeTouched(`${bee}.json`),
+      responsePublished: (name) => this.reactor.responsePublished(name),
+    });
+    this.service = new HiveService(this.parts, this.activity, () => this.health(), this.remote);
   }
 
   static async open(options: HiveOptions): Promise<Hive> {
@@ -180,6 +190,7 @@ export class Hive {
     this.executor.stopAccepting();
     this.waiters.closeAll();
     for (const timer of this.timers) clearInterval(timer);
+    this.remote.close();
     this.reactor.close();
     this.activity.close();
     this.service.close();
@@ -223,6 +234,7 @@ export class Hive {
     await reactor.rescanResponses('startup');
     await reactor.rescanBees(true);
     this.reconciled = reconcileBeeState(this.parts, this.activity);
+    await this.remote.start();
     this.every(options.pollMs ?? 5000, () => this.rescan());
     this.every(options.presenceCheckMs ?? 2000, () => this.checkBees());
     log.info(

@@ -110,7 +110,10 @@ export class BeePresenceTracker {
   }
 
   private deadBecause(state: BeeState): OfflineReason | null {
-    if (state.record.host === this.options.host && !this.options.processAlive(state.record.pid)) return 'process_gone';
+    // A bee over HTTP is judged by its heartbeats alone: its host name may be anyone's.
+    const { host, pid, via } = state.record;
+    if (via !== 'http' && pid !== null && host === this.options.host && !this.options.processAlive(pid))
+      return 'process_gone';
     if (this.options.now() - state.seenAt >= (this.options.staleMs ?? PRESENCE_STALE_MS)) return 'heartbeat_lost';
     return null;
   }

@@ -96,6 +96,12 @@ export class HiveReactor {
     else responses.remove(name);
   }
 
+  /** A response the server published whole, for a bee over HTTP: it counts at once. */
+  async responsePublished(name: string): Promise<void> {
+    const stat = await this.regularResponse(name);
+    if (stat) await this.count(name, stat, 'http');
+  }
+
   private async noticeResponse(name: string, noticedBy: NoticedBy): Promise<void> {
     // Dotfiles (.gitkeep, editors' swap files) are never responses.
     if (name.startsWith('.')) return;
@@ -103,6 +109,10 @@ export class HiveReactor {
     if (!stat) return this.settling.forget(name);
     // Written in place and still being written (or empty): it counts once it settles.
     if (!this.settling.settled(name, stat)) return;
+    await this.count(name, stat, noticedBy);
+  }
+
+  private async count(name: string, stat: { mtimeMs: number }, noticedBy: NoticedBy): Promise<void> {
     this.parts.responses.upsert(name, stat.mtimeMs);
     const owners = [...candidateTaskIds(name)].filter((id) => this.parts.tasks.has(id));
     await Promise.all(owners.map((taskId) => this.activity.noticeResponse(taskId, noticedBy)));

@@ -38,6 +38,7 @@ import type { ExecuteOptions } from './executor';
 import type { HiveParts } from './hive-parts';
 import { followLedger } from './live';
 import { explainRoute } from './routing';
+import type { RemoteBees } from './remote/remote-bees';
 import type { TaskActivity } from './task-activity';
 import type { StuckCriteria } from './task-view';
 
@@ -51,6 +52,8 @@ export class HiveService {
     private readonly parts: HiveParts,
     private readonly activity: TaskActivity,
     readonly health: () => Health,
+    /** The bee protocol over HTTP (DESIGN §8), for bees with no access to the hive's files. */
+    readonly bees: RemoteBees,
   ) {
     this.bulkJobs = new BulkJobs(parts, () => this.stuckCriteria());
   }

@@ -18,7 +18,7 @@ import { relativeToRoot } from './hive-paths';
 import { log } from './log';
 import { readTaskFile, realFolder, rewriteTaskStatus, taskFilePath } from './task-files';
 
-export type NoticedBy = 'watcher' | 'startup' | 'poll' | 'dispatch';
+export type NoticedBy = 'watcher' | 'startup' | 'poll' | 'dispatch' | 'http';
 
 export class TaskActivity {
   /** Completions noticed while the ledger could not record them (e.g. a full disk). */

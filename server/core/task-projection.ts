@@ -96,6 +96,7 @@ export function projectTask(row: TaskRecord | null, event: LedgerEvent): TaskRec
         return row.state === 'cancelling' ? updated : moveTo(updated, stateForStatus(status, row), ts);
       }
       case 'task_claim_released':
+      case 'task_claim_expired':
         if (final) return row;
         return moveTo({ ...row, claimed_by: null, claimed_by_bee: null, status: 'active' }, 'waiting', ts);
       case 'task_reassigned':

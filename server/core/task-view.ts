@@ -124,6 +124,9 @@ export class TaskView {
         "SELECT created_at FROM task_view WHERE bot_id = ? AND state = 'waiting' ORDER BY seq LIMIT 1",
       ),
       inState: db.prepare('SELECT * FROM task_view WHERE state = ? ORDER BY seq'),
+      waitingFor: db.prepare(
+        "SELECT task_id FROM task_view WHERE bot_id = ? AND state = 'waiting' ORDER BY seq LIMIT ?",
+      ),
       finishedCounts: db.prepare(
         "SELECT bot_id, state, COUNT(*) AS n FROM task_view WHERE state IN ('completed', 'cancelled') GROUP BY bot_id, state",
       ),
@@ -149,6 +152,11 @@ export class TaskView {
   /** How many tasks of each bot ended completed or cancelled, counted by the database. */
   finishedCounts(): { bot_id: string; state: 'completed' | 'cancelled'; n: number }[] {
     return this.statements.finishedCounts.all() as { bot_id: string; state: 'completed' | 'cancelled'; n: number }[];
+  }
+
+  /** The ids of the bot's oldest waiting tasks, oldest first: what a bee claiming over HTTP gets offered. */
+  waitingFor(botId: string, limit: number): string[] {
+    return (this.statements.waitingFor.all(botId, limit) as { task_id: string }[]).map((r) => r.task_id);
   }
 
   /** Every task in one state, oldest first (for the few states that stay small: claimed, in progress, cancelling). */

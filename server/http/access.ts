@@ -36,13 +36,44 @@ export function isAuthorized(headers: Headers, token: string | undefined): boole
   return session !== null && sameSecret(session, sessionValue(token));
 }
 
-export function requireAuthorization(headers: Headers, token: string | undefined): void {
-  if (!isAuthorized(headers, token)) {
+/** Who is calling: the operator (everything), or a bee whose token serves some bots (the bee endpoints only). */
+export type Caller = { kind: 'operator' } | { kind: 'bee'; name: string; bots: ReadonlySet<string> };
+
+export interface Credentials {
+  operatorToken: string | undefined;
+  /** The bee whose token this is, or null (server/core/bee-tokens.ts). */
+  beeToken(token: string): { name: string; bots: readonly string[] } | null;
+  /** Whether any bee token is configured. */
+  beeTokensConfigured: boolean;
+}
+
+/**
+ * The operator token allows everything; a bee token allows what its bee may do. With no
+ * token of either kind configured, the server is the loopback-only default and every
+ * caller is the operator (the server refuses to listen beyond loopback without a token).
+ */
+export function identifyCaller(headers: Headers, credentials: Credentials): Caller {
+  const { operatorToken } = credentials;
+  const bearer = /^Bearer\s+(.+)$/i.exec(headers.get('authorization') ?? '')?.[1]?.trim();
+  if (bearer !== undefined) {
+    if (operatorToken && sameSecret(bearer, operatorToken)) return { kind: 'operator' };
+    const bee = bearer.startsWith('hbt_') ? credentials.beeToken(bearer) : null;
+    if (bee) return { kind: 'bee', name: bee.name, bots: new Set(bee.bots) };
+    if (!operatorToken && !credentials.beeTokensConfigured) return { kind: 'operator' };
     throw new HiveError(
       'UNAUTHORIZED',
-      'This server needs its API token: send "Authorization: Bearer <HIVE_API_TOKEN>" (the CLI reads HIVE_API_TOKEN).',
+      bearer.startsWith('hbt_')
+        ? 'This bee token is not one this server knows (revoked, or from another server); ask the operator for a token (npm run hive -- tokens add).'
+        : operatorToken
+          ? 'Wrong API token: send "Authorization: Bearer <HIVE_API_TOKEN>" (the CLI reads HIVE_API_TOKEN).'
+          : 'Wrong token: this server has bee tokens only (start with "hbt_"); without one, call it from this machine.',
     );
   }
+  if (isAuthorized(headers, operatorToken)) return { kind: 'operator' };
+  throw new HiveError(
+    'UNAUTHORIZED',
+    'This server needs its API token: send "Authorization: Bearer <HIVE_API_TOKEN>" (the CLI reads HIVE_API_TOKEN).',
+  );
 }
 
 export function tokenMatches(given: string, token: string): boolean {

@@ -25,10 +25,21 @@ import {
   TaskHistorySchema,
 } from '../contracts/actions';
 import { BotsHealthSchema, HealthSchema } from '../contracts/health';
-import { BotIdSchema, TaskIdSchema } from '../contracts/ids';
+import {
+  ClaimedSchema,
+  ClaimInputSchema,
+  HeartbeatInputSchema,
+  HeartbeatReplySchema,
+  LeaseActionResultSchema,
+  LeaseInputSchema,
+  ResponseInputSchema,
+  StatusInputSchema,
+} from '../contracts/bee-protocol';
+import { BeeNameSchema, BotIdSchema, TaskIdSchema } from '../contracts/ids';
 import { DispatchResultSchema, RunTaskInputSchema, StatusResultSchema } from '../contracts/task';
 import { EXPORT_CONTENT_TYPES } from '../core/actions/export';
 import { METRICS_CONTENT_TYPE } from '../core/metrics';
+import type { BeeScope } from '../core/remote/bee-scope';
 import type { HiveService } from '../core/service';
 
 export interface EndpointCall<P, Q, B> {
@@ -37,13 +48,17 @@ export interface EndpointCall<P, Q, B> {
   body: B;
   req: Request;
   service: HiveService;
+  /** The bots a bee token serves; null for the operator. */
+  scope: BeeScope;
 }
 
 export interface Endpoint<P = unknown, Q = unknown, B = unknown> {
   method: 'GET' | 'POST';
   path: string;
   summary: string;
-  tag: 'tasks' | 'bots' | 'hive' | 'routing';
+  tag: 'tasks' | 'bots' | 'hive' | 'routing' | 'bees';
+  /** `bees`: a bee token may call it too (for its own bots); every other endpoint is the operator's. */
+  access?: 'bees';
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
@@ -65,6 +80,7 @@ const define = <P, Q, B>(endpoint: Endpoint<P, Q, B>) => endpoint as Endpoint;
 
 const TaskParams = z.strictObject({ taskId: TaskIdSchema });
 const BotParams = z.strictObject({ botId: BotIdSchema });
+const BeeParams = z.strictObject({ bee: BeeNameSchema });
 /** Query strings are text: `?stuck=1` (or `true`) turns the stuck filter on. */
 const ExportQuery = ExportInputSchema.extend({
   stuck: z
@@ -291,6 +307,91 @@ export const ENDPOINTS = {
     reply: ExplainResultSchema,
     errors: [422],
     handle: ({ body, service }) => service.explain(body.intent),
+  }),
+  beeHeartbeat: define({
+    method: 'POST',
+    path: '/api/bees/{bee}/heartbeat',
+    summary:
+      "A bee's heartbeat (its presence, as `bees/{bee}.json`); the reply lists the cancels of tasks it holds. Send one at least every 10 s.",
+    tag: 'bees',
+    access: 'bees',
+    params: BeeParams,
+    body: HeartbeatInputSchema,
+    bodyName: 'heartbeat',
+    reply: HeartbeatReplySchema,
+    errors: [403, 409, 422],
+    handle: ({ params, body, scope, service }) => service.bees.heartbeat(params.bee, body, scope),
+  }),
+  beeClaim: define({
+    method: 'POST',
+    path: '/api/bees/{bee}/claim',
+    summary:
+      'Claim the oldest waiting task of these bots, waiting up to wait_seconds (0–30) for one: 200 with the task and its lease, or 204.',
+    tag: 'bees',
+    access: 'bees',
+    params: BeeParams,
+    body: ClaimInputSchema,
+    bodyName: 'claim',
+    reply: ClaimedSchema,
+    replyStatuses: [200, 204],
+    errors: [403, 422],
+    handle: async ({ params, body, scope, req, service }) =>
+      (await service.bees.claim(params.bee, body, scope, req.signal)) ??
+      new Response(null, { status: 204, headers: { 'cache-control': 'no-store' } }),
+  }),
+  leaseRenew: define({
+    method: 'POST',
+    path: '/api/tasks/{taskId}/lease',
+    summary: "Renew a task's lease (it lasts 60 s; renew every 20 s). 409: the lease is lost; stop the work.",
+    tag: 'bees',
+    access: 'bees',
+    params: TaskParams,
+    body: LeaseInputSchema,
+    bodyName: 'lease',
+    reply: LeaseActionResultSchema,
+    errors: [403, 404, 409],
+    handle: ({ params, body, scope, service }) => service.bees.renew(params.taskId, body.lease_token, scope),
+  }),
+  leaseStatus: define({
+    method: 'POST',
+    path: '/api/tasks/{taskId}/status',
+    summary: 'The status rewrite a file bee would make in the task file (in_progress, blocked, cancelled, active).',
+    tag: 'bees',
+    access: 'bees',
+    params: TaskParams,
+    body: StatusInputSchema,
+    bodyName: 'status',
+    reply: LeaseActionResultSchema,
+    errors: [403, 404, 409],
+    handle: ({ params, body, scope, service }) =>
+      service.bees.setStatus(params.taskId, body.lease_token, body.status, scope),
+  }),
+  leaseResponse: define({
+    method: 'POST',
+    path: '/api/tasks/{taskId}/response',
+    summary:
+      'Answer a task: the server publishes the response file. The same answer again is acknowledged; a lost lease gets 409 and changes nothing.',
+    tag: 'bees',
+    access: 'bees',
+    params: TaskParams,
+    body: ResponseInputSchema,
+    bodyName: 'response',
+    reply: LeaseActionResultSchema,
+    errors: [403, 404, 409, 413],
+    handle: ({ params, body, scope, service }) => service.bees.respond(params.taskId, body, scope),
+  }),
+  leaseRelease: define({
+    method: 'POST',
+    path: '/api/tasks/{taskId}/release',
+    summary: 'Give a claimed task back (a bee stopping at once): it waits again for another bee, as the next attempt.',
+    tag: 'bees',
+    access: 'bees',
+    params: TaskParams,
+    body: LeaseInputSchema,
+    bodyName: 'lease',
+    reply: LeaseActionResultSchema,
+    errors: [403, 404, 409],
+    handle: ({ params, body, scope, service }) => service.bees.release(params.taskId, body.lease_token, scope),
   }),
 } satisfies Record<string, Endpoint>;
 

@@ -35,6 +35,7 @@ const TAGS = {
   bots: 'Pausing and resuming bots (DESIGN §7).',
   hive: 'Readiness, inbox health and metrics (DESIGN §6).',
   routing: 'Where a task would go, and why (DESIGN §4).',
+  bees: 'The bee protocol over HTTP, for bees with no access to the hive files (DESIGN §8). Bee tokens may call these only.',
 } satisfies Record<Endpoint['tag'], string>;
 
 export const ErrorEnvelopeSchema = z.object({
@@ -153,7 +154,10 @@ function operation(name: string, endpoint: Endpoint, schemas: Record<string, Jso
       : {}),
     responses: {
       ...Object.fromEntries(
-        replyStatuses.map((status) => [String(status), { description: describeReply(status), content }]),
+        replyStatuses.map((status) => [
+          String(status),
+          status === 204 ? { description: describeReply(status) } : { description: describeReply(status), content },
+        ]),
       ),
       ...errorResponses(endpoint, replyStatuses),
     },
@@ -163,6 +167,7 @@ function operation(name: string, endpoint: Endpoint, schemas: Record<string, Jso
 function describeReply(status: number): string {
   if (status === 202) return 'Accepted: started, progress is at the returned id.';
   if (status === 404) return 'Not found (the reply says so in its own shape).';
+  if (status === 204) return 'Nothing came within the wait; ask again.';
   return 'OK';
 }
 

@@ -3,11 +3,26 @@ import 'server-only';
 import { ERROR_TABLE, HiveError } from '../core/errors';
 import { log } from '../core/log';
 import { env } from '../env';
-import { requireAuthorization } from './access';
+import { beeTokensFile, BeeTokens } from '../core/bee-tokens';
+import { identifyCaller, type Caller } from './access';
 import { discardUnreadBody } from './read-json';
 import { allowedHostSet, guardRequest } from './request-guard';
 
 const allowedHosts = allowedHostSet(env.HOST, env.HIVE_ALLOWED_HOSTS);
+const beeTokens = new BeeTokens(beeTokensFile(env.HIVE_ROOT, env.HIVE_BEE_TOKENS_FILE));
+const credentials = {
+  operatorToken: env.HIVE_API_TOKEN,
+  beeToken: (token: string) => beeTokens.match(token),
+  get beeTokensConfigured() {
+    const problem = beeTokens.problem;
+    if (problem) log.warnOnce(`bee-tokens:${problem}`, `bee tokens unusable, none is accepted: ${problem}`);
+    return beeTokens.configured;
+  },
+};
+
+/** Everything a bee token may call; anything else is the operator's. */
+const BEE_ENDPOINTS =
+  'POST /api/bees/{bee}/heartbeat and /claim, POST /api/tasks/{id}/lease, /status, /response and /release';
 
 export function errorResponse(err: unknown): Response {
   const known = HiveError.is(err) ? err : new HiveError('INTERNAL', 'Internal error; the server log has the details.');
@@ -24,18 +39,24 @@ export function errorResponse(err: unknown): Response {
 }
 
 /**
- * Guards the request (host, origin, and the API token unless the route is `public`) and
- * turns anything thrown into the error envelope.
+ * Guards the request (host, origin, and who calls unless the route is `public`) and turns
+ * anything thrown into the error envelope. Bee tokens reach only routes marked `bees`.
  */
 export function apiRoute<Ctx>(
-  handler: (req: Request, ctx: Ctx) => Response | Promise<Response>,
-  options: { public?: boolean } = {},
+  handler: (req: Request, ctx: Ctx, caller: Caller) => Response | Promise<Response>,
+  options: { public?: boolean; bees?: boolean } = {},
 ) {
   return async (req: Request, ctx: Ctx): Promise<Response> => {
     try {
       guardRequest(req, { allowedHosts });
-      if (!options.public) requireAuthorization(req.headers, env.HIVE_API_TOKEN);
-      return await handler(req, ctx);
+      const caller: Caller = options.public ? { kind: 'operator' } : identifyCaller(req.headers, credentials);
+      if (caller.kind === 'bee' && !options.bees) {
+        throw new HiveError(
+          'FORBIDDEN',
+          `Bee token "${caller.name}" may call only the bee endpoints (${BEE_ENDPOINTS}), not ${req.method} ${new URL(req.url).pathname}; that needs the operator token.`,
+        );
+      }
+      return await handler(req, ctx, caller);
     } catch (err) {
       // A refusal must reach a client that is still sending its body (see read-json.ts).
       await discardUnreadBody(req);
