@@ -109,7 +109,8 @@ describe('--name NAME', () => {
 });
 
 describe('--url URL and --token TOKEN', () => {
-  const parse = (argv: string[], env: NodeJS.ProcessEnv = {}) => parseBeeArgs(argv, env);
+  /** Only these variables, not the test run's own. */
+  const parse = (argv: string[], env: Record<string, string> = {}) => parseBeeArgs(argv, env as NodeJS.ProcessEnv);
 
   it('work over HTTP: the URL without a trailing slash, the token from the flag, else a bee token, else the operator token', () => {
     expect(parse(['--url', 'http://hive:8010/'])).toMatchObject({ url: 'http://hive:8010', token: null });
@@ -132,7 +133,7 @@ describe('--url URL and --token TOKEN', () => {
       '--root and --url do not go together: with --url the bee works over HTTP and touches no local hive folder',
     );
     // HIVE_ROOT in the environment is a default, not a request: it is ignored with --url.
-    expect(parseBeeArgs(['--url', 'http://hive:8010'], { HIVE_ROOT: dir }).url).toBe('http://hive:8010');
+    expect(parse(['--url', 'http://hive:8010'], { HIVE_ROOT: dir }).url).toBe('http://hive:8010');
   });
 
   it.each([
