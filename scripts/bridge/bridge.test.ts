@@ -169,4 +169,21 @@ describe('a bridge with a file bee behind it', () => {
     expect(await local('tasks', 'BRIDGE-STOP')).toEqual([]);
     expect(await local('claims')).toEqual([]);
   });
+
+  it('on its first stop waits for the task a local bee works on, and gives it back if that bee gives it up', async () => {
+    const id = await server.api.dispatch('BRIDGE-HANDOFF');
+    const bridge = await startBridge('BRIDGE-HANDOFF');
+    const pidFile = path.join(root, 'pids');
+    const bee = await startLocalBee('BRIDGE-HANDOFF', execHandler(sleeper(pidFile), 600_000));
+    await eventually(async () => (await server.api.state(id)) === 'in_progress');
+    const stopped = bridge.stop();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(bridge.taskInHand).toBe(id);
+    // The local bee is stopped at once: it gives the task back locally, and the bridge passes it on.
+    await bee.stopNow();
+    await stopped;
+    expect(bridge.counts.released).toBe(1);
+    expect(await server.api.state(id)).toBe('waiting');
+    expect(lines.join('\n')).toContain(`${id}: status active`);
+  });
 });

@@ -81,7 +81,11 @@ export class Bridge {
       this.watch(paths.responses, (name) => this.pokeResponse(name)),
     ];
     this.rescan = setInterval(() => {
-      for (const mirror of this.mirrors.values()) mirror.poke();
+      for (const mirror of this.mirrors.values()) {
+        mirror.poke();
+        // Stopping: a task a local bee gave back meanwhile (it stopped too) goes back to the server.
+        if (this.stopped) void mirror.giveBackIfUnstarted();
+      }
     }, this.options.rescanMs ?? 1000);
     this.heartbeat.start();
     this.loop = this.run();

@@ -96,7 +96,11 @@ export class Mirror {
     await this.started;
     if (this.ended || !this.fileName) return;
     const { local } = this.ctx;
-    if ((await claimTask(local.paths.claims, this.taskId, local.botId, local.name)) === 'taken') return;
+    const claim = await claimTask(local.paths.claims, this.taskId, local.botId, local.name).catch((err: Error) => {
+      this.ctx.log(`${this.taskId}: could not take its local claim (${err.message}); waiting for it`);
+      return 'taken' as const;
+    });
+    if (claim === 'taken') return;
     this.ctx.log(`stopping: giving ${this.taskId} back unstarted`);
     await this.end('released', { release: true });
   }
