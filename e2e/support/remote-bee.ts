@@ -39,7 +39,7 @@ export async function startRemoteBee(server: ServerProcess, options: RemoteBeeOp
     },
     { cwd, wrapper: ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', hide, 'sh'] },
   );
-  await bee.waitFor(/claiming|waiting for tasks|connected/i, 20_000);
+  await bee.waitFor(/working for .* over HTTP/, 20_000);
   return Object.assign(bee, { cwd });
 }
 
