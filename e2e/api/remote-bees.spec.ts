@@ -23,7 +23,8 @@ test('a remote bee with no shared disk and a file bee share a bot: 200 tasks, ea
   test.setTimeout(180_000);
   await withServer(async (server) => {
     const remote = await startRemoteBee(server, { name: 'remote-bee', exec: REPORT_ISOLATION });
-    const local = await startBee(server.root, { name: 'file-bee' });
+    // Both run a command per task, so neither is so much faster that the other never gets one.
+    const local = await startBee(server.root, { name: 'file-bee', exec: `sh -c 'cat > /dev/null; echo file bee'` });
     try {
       const tasks = Array.from({ length: 200 }, (_, i) => ({ intent: 'code', title: `Task ${i}`, summary: 's' }));
       const { body } = await post(server, '/api/tasks/run-many', { tasks });
