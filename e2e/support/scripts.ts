@@ -13,10 +13,27 @@ export interface Running {
   done: Promise<{ code: number | null; stdout: string; stderr: string }>;
 }
 
+/** tsx's loader by path, so a script can run from any working directory. */
+const TSX_LOADER = path.join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs');
+
+export interface ScriptOptions {
+  /** Its working directory (default: the project). */
+  cwd?: string;
+  /** Runs it through this command first (`unshare … sh -c '…' --`): the script's argv follows. */
+  wrapper?: string[];
+}
+
 /** Starts `scripts/{script} ARGS` with tsx, with `env` added to this process's environment. */
-export function startScript(script: string, args: string[], env: Record<string, string> = {}): Running {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts', script), ...args], {
-    cwd: PROJECT_ROOT,
+export function startScript(
+  script: string,
+  args: string[],
+  env: Record<string, string> = {},
+  options: ScriptOptions = {},
+): Running {
+  const command = [process.execPath, '--import', TSX_LOADER, path.join(PROJECT_ROOT, 'scripts', script), ...args];
+  const [file, ...argv] = [...(options.wrapper ?? []), ...command];
+  const child = spawn(file!, argv, {
+    cwd: options.cwd ?? PROJECT_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -50,12 +50,13 @@ export function formatBotsHealth(health: BotsHealth): string {
     : 'No bots yet: no task has been dispatched and no bee has announced itself.';
   const bees = health.bees.length
     ? table(
-        ['BEE', 'BOTS', 'HOST', 'PID', 'LIVE', 'HEARTBEAT', 'TASK'],
+        ['BEE', 'BOTS', 'HOST', 'PID', 'VIA', 'LIVE', 'HEARTBEAT', 'TASK'],
         health.bees.map((b) => [
           b.bee,
           b.bots.join(','),
           b.host,
-          String(b.pid),
+          b.pid === null ? '-' : String(b.pid),
+          b.via,
           yesNo(b.live),
           `${formatAge(b.heartbeat_age_s)} ago`,
           b.current_task ?? '-',

@@ -23,6 +23,12 @@ export type NoticedBy = 'watcher' | 'startup' | 'poll' | 'dispatch' | 'http';
 export class TaskActivity {
   /** Completions noticed while the ledger could not record them (e.g. a full disk). */
   private readonly unrecorded = new Set<string>();
+  /**
+   * Tasks a bee claimed, rewrote or answered before their dispatch was committed (a batch
+   * writes all its files first, then records them in one commit): looked at again once the
+   * dispatch is recorded, so nothing a fast bee did is lost or recorded before the dispatch.
+   */
+  private readonly early = new Set<string>();
   private readonly claimSettling: FileSettling;
 
   constructor(
@@ -54,6 +60,17 @@ export class TaskActivity {
    */
   noticeResponse(taskId: string, noticedBy: NoticedBy): Promise<void> {
     return this.parts.perTask.run(taskId, () => this.complete(taskId, noticedBy));
+  }
+
+  /** The task's dispatch is recorded: what a bee did to it before that is recorded now, in order. */
+  dispatchRecorded(taskId: string): Promise<void> | undefined {
+    if (!this.early.delete(taskId)) return undefined;
+    return this.parts.perTask.run(taskId, async () => {
+      await this.recordClaim(taskId);
+      const ref = this.parts.tasks.get(taskId);
+      if (ref?.location === 'tasks') await this.recordStatus(taskId, ref.botId, ref.fileName);
+      await this.complete(taskId, 'dispatch');
+    });
   }
 
   /** Completions a full disk held back, tried again (by the poll). */
@@ -119,7 +136,8 @@ export class TaskActivity {
   async recordClaim(taskId: string): Promise<void> {
     const { view, paths, ledger } = this.parts;
     const row = view.get(taskId);
-    if (!row || FINAL_STATES.has(row.state) || row.completed_at) return;
+    if (!row) return this.notYetRecorded(taskId);
+    if (FINAL_STATES.has(row.state) || row.completed_at) return;
     const claim = await readClaim(paths.claims, taskId);
     if (!claim) {
       this.claimSettling.forget(taskId);
@@ -173,7 +191,8 @@ export class TaskActivity {
   /** Records a status a bee wrote into the task file; `cancelled` on a task being cancelled ends it. */
   async recordStatus(taskId: string, botId: string, fileName: string): Promise<void> {
     const row = this.parts.view.get(taskId);
-    if (!row || FINAL_STATES.has(row.state) || row.completed_at) return;
+    if (!row) return this.notYetRecorded(taskId);
+    if (FINAL_STATES.has(row.state) || row.completed_at) return;
     const read = await readTaskFile(taskFilePath(this.parts.paths, { botId, fileName, location: 'tasks' }));
     if (!read.ok) {
       if (!read.missing)
@@ -198,6 +217,8 @@ export class TaskActivity {
   private async complete(taskId: string, noticedBy: NoticedBy): Promise<void> {
     const { view, executor, waiters, tasks, ledger } = this.parts;
     const known = view.get(taskId);
+    // Answered before its dispatch was committed: it ends after it, once the dispatch is recorded.
+    if (!known) return this.notYetRecorded(taskId);
     // Ended already (a crash may have come before the archive move, so finish that).
     if (known && (FINAL_STATES.has(known.state) || known.completed_at)) return this.archive(taskId);
     const response = await executor.checkResponse(taskId);
@@ -229,6 +250,11 @@ export class TaskActivity {
       if (!this.unrecorded.has(taskId)) log.error(`could not record completion of ${taskId}; will retry`, err);
       this.unrecorded.add(taskId);
     }
+  }
+
+  /** A task on disk the ledger has not recorded yet is being dispatched (or a stray file: never recorded, never looked at again). */
+  private notYetRecorded(taskId: string): void {
+    if (this.parts.tasks.has(taskId)) this.early.add(taskId);
   }
 
   private async isClaimed(taskId: string): Promise<boolean> {

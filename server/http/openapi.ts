@@ -186,7 +186,8 @@ function generate() {
       description:
         'The REST API of Hive Control, the control plane of a file-based hive of AI coding agents. ' +
         'JSON bodies, snake_case keys. The same operations are offered over tRPC at /api/trpc. ' +
-        'When the server runs with HIVE_API_TOKEN, every call needs `Authorization: Bearer <token>`; without it, none does.',
+        'When the server runs with HIVE_API_TOKEN, every call needs `Authorization: Bearer <token>`; without it, none does. ' +
+        'A bee token (`hbt_…`, see `hive tokens`) may call the `bees` endpoints only, for its own bots.',
     },
     tags: Object.entries(TAGS).map(([tag, description]) => ({ name: tag, description })),
     // `{}`: no credentials, for a server without HIVE_API_TOKEN; the bearer token otherwise.
@@ -198,7 +199,8 @@ function generate() {
         bearer: {
           type: 'http',
           scheme: 'bearer',
-          description: 'The HIVE_API_TOKEN the server was started with; required only when it is set.',
+          description:
+            'The HIVE_API_TOKEN the server was started with (required only when it is set), or a bee token for the bee endpoints.',
         },
       },
     },

@@ -49,12 +49,20 @@ export class Claiming {
 
   private async tryClaim(bee: string, bots: readonly string[]): Promise<Claimed | null> {
     for (const botId of bots) {
-      for (const taskId of this.parts.view.waitingFor(botId, CANDIDATES)) {
-        const claimed = await this.parts.perTask.run(taskId, () => this.claimOne(bee, taskId));
-        if (!claimed) continue;
-        // More are waiting: another bee may take the next one now rather than at its timeout.
-        if (this.parts.view.waitingFor(botId, 1).length) this.waiters.wakeOne(botId);
-        return claimed;
+      // Tasks a file bee took meanwhile are recorded claimed as they are met, so each round
+      // offers the next ones; `tried` ends it when only tasks that cannot be claimed are left.
+      const tried = new Set<string>();
+      for (;;) {
+        const fresh = this.parts.view.waitingFor(botId, CANDIDATES + tried.size).filter((id) => !tried.has(id));
+        if (fresh.length === 0) break;
+        for (const taskId of fresh) {
+          tried.add(taskId);
+          const claimed = await this.parts.perTask.run(taskId, () => this.claimOne(bee, taskId));
+          if (!claimed) continue;
+          // More are waiting: another bee may take the next one now rather than at its timeout.
+          if (this.parts.view.waitingFor(botId, 1).length) this.waiters.wakeOne(botId);
+          return claimed;
+        }
       }
     }
     return null;
