@@ -153,9 +153,13 @@ describe('a bee over HTTP', () => {
     const bee = await startBee('BEE-STOP', execHandler(sleeper(pidFile), 600_000));
     await bothPids(pidFile);
     const stopped = bee.stop();
-    await new Promise((r) => setTimeout(r, 300));
-    // The first stop waits for the task in hand.
-    expect(bee.taskInHand).toBe(id);
+    // The first stop waits for the task in hand: the bee still heartbeats with it after the stop.
+    const stopAt = new Date().toISOString();
+    await eventually(async () => {
+      const seen = await server.api.bee('BEE-STOP');
+      return seen && seen.heartbeat_at > stopAt && seen.current_task === id;
+    });
+    expect(bee.counts.released).toBe(0);
     await bee.stopNow();
     await stopped;
     await allGone(pidFile);

@@ -177,8 +177,13 @@ describe('a bridge with a file bee behind it', () => {
     const bee = await startLocalBee('BRIDGE-HANDOFF', execHandler(sleeper(pidFile), 600_000));
     await eventually(async () => (await server.api.state(id)) === 'in_progress');
     const stopped = bridge.stop();
-    await new Promise((r) => setTimeout(r, 500));
-    expect(bridge.taskInHand).toBe(id);
+    // It waits for the task the local bee works on: it still heartbeats with it after the stop.
+    const stopAt = new Date().toISOString();
+    await eventually(async () => {
+      const seen = await server.api.bee('BRIDGE-HANDOFF');
+      return seen && seen.heartbeat_at > stopAt && seen.current_task === id;
+    });
+    expect(bridge.counts.released).toBe(0);
     // The local bee is stopped at once: it gives the task back locally, and the bridge passes it on.
     await bee.stopNow();
     await stopped;

@@ -1,4 +1,5 @@
 /** The operator's side of a test server, for tests of what bees do: dispatch a task, cancel it, see where it stands. */
+import { BotsHealthSchema, type BotsHealth } from '../../server/contracts/health';
 import { DispatchResultSchema, StatusResultSchema, type StatusResult } from '../../server/contracts/task';
 
 export interface OperatorApi {
@@ -8,6 +9,8 @@ export interface OperatorApi {
   /** The task's delivery state (`waiting`, `in_progress`, `completed`, `cancelled`, …). */
   state(taskId: string): Promise<string | undefined>;
   cancel(taskId: string, reason?: string): Promise<void>;
+  /** A bee as the server sees it (its last heartbeat, its task in hand), if it knows it. */
+  bee(name: string): Promise<BotsHealth['bees'][number] | undefined>;
 }
 
 export function operatorApi(url: string, token?: string): OperatorApi {
@@ -40,6 +43,10 @@ export function operatorApi(url: string, token?: string): OperatorApi {
     },
     async cancel(taskId, reason) {
       await call('POST', `/api/tasks/${encodeURIComponent(taskId)}/cancel`, reason ? { reason } : {});
+    },
+    async bee(name) {
+      const health = BotsHealthSchema.parse(await call('GET', '/api/hive/bots'));
+      return health.bees.find((bee) => bee.bee === name);
     },
   };
 }
