@@ -37,7 +37,8 @@ let lines: string[] = [];
 beforeAll(async () => {
   const root = await tempHiveRoot('remote-bee-');
   beeToken = await addBeeToken(beeTokensFile(root), 'gpu-box', ['BEE-TOKEN']);
-  server = await startTestServer({ root, env: { HIVE_LEASE_SECONDS: '3' } });
+  // A small body limit, so a test command can print more than the server takes.
+  server = await startTestServer({ root, env: { HIVE_LEASE_SECONDS: '3', HIVE_MAX_BODY_BYTES: '65536' } });
 }, 60_000);
 afterAll(() => server?.close());
 afterEach(async () => {
@@ -102,6 +103,29 @@ describe('a bee over HTTP', () => {
     const status = await server.api.status(id);
     expect(status).toMatchObject({ state: 'blocked' });
     expect('content' in status && status.content).toMatch(/exited with code 3[\s\S]*broken/);
+  });
+
+  it('answers `blocked`, saying why, when its command prints nothing or more than the server takes', async () => {
+    const silent = await server.api.dispatch('BEE-SILENT');
+    await (await startBee('BEE-SILENT', execHandler('true', 10_000), { once: true })).drained();
+    expect(await server.api.status(silent)).toMatchObject({
+      state: 'blocked',
+      content: expect.stringContaining('The handler finished without printing an answer'),
+    });
+
+    const huge = await server.api.dispatch('BEE-HUGE');
+    const bee = await startBee('BEE-HUGE', execHandler(`head -c 100000 /dev/zero | tr '\\0' x`, 10_000), {
+      once: true,
+    });
+    await bee.drained();
+    expect(bee.counts).toMatchObject({ failed: 1, answered: 0 });
+    const status = await server.api.status(huge);
+    expect(status).toMatchObject({ state: 'blocked' });
+    expect('content' in status && status.content).toMatch(
+      /^# Task \S+: the answer was too large to send\n\nThe server refused the answer \(100000 characters\): The body is larger than 65536 bytes/,
+    );
+    // The status reply previews the first 1,000 characters, the excerpt among them.
+    expect('content' in status && status.content).toContain('```\n' + 'x'.repeat(500));
   });
 
   it('renews its lease while work runs longer than the lease', async () => {

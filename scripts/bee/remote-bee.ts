@@ -9,6 +9,7 @@
  */
 import type { Claimed } from '../../server/contracts/bee-protocol';
 import type { TaskFile } from '../../server/contracts/task';
+import { answerOf, deliverAnswer } from './deliver';
 import type { Handler, HandlerResult } from './handlers';
 import { describeFailure, LeaseLostError, type HiveClient } from './hive-client';
 import { LeaseKeeper } from './lease-keeper';
@@ -137,10 +138,12 @@ export class RemoteBee {
     try {
       const result = await this.work(hand, claimed);
       if (!result) return await this.endStopped(hand);
-      const answer = answerOf(taskId, result);
-      await this.options.client.respond(taskId, { lease_token: leaseToken, ...answer }, this.hardStop.signal);
-      this.log(answer.status === 'completed' ? `answered ${taskId}` : `blocked ${taskId}: ${reasonOf(result)}`);
-      return answer.status === 'completed' ? 'answered' : 'failed';
+      const { content, status: asked, reason } = answerOf(taskId, result);
+      const input = { lease_token: leaseToken, content, status: asked };
+      const { status } = await deliverAnswer(this.options.client, taskId, input, this.hardStop.signal);
+      const why = status === asked ? reason : 'the answer was too large to send';
+      this.log(status === 'completed' ? `answered ${taskId}` : `blocked ${taskId}: ${why}`);
+      return status === 'completed' ? 'answered' : 'failed';
     } catch (err) {
       return await this.endFailed(hand, err);
     } finally {
@@ -233,17 +236,4 @@ export class RemoteBee {
   private log(line: string): void {
     this.options.log?.(`[${this.options.botId}] ${line}`);
   }
-}
-
-/** The response to send: a handler that printed nothing has no answer, which the contract refuses (content min 1). */
-function answerOf(taskId: string, result: HandlerResult): { content: string; status: 'completed' | 'blocked' } {
-  if (result.markdown) return { content: result.markdown, status: result.ok ? 'completed' : 'blocked' };
-  return {
-    content: `# Task ${taskId} failed\n\nThe handler finished without printing an answer. The task is marked \`blocked\`.\n`,
-    status: 'blocked',
-  };
-}
-
-function reasonOf(result: HandlerResult): string {
-  return result.ok ? 'the handler printed nothing' : result.reason;
 }

@@ -10,6 +10,7 @@ import { BEE_STATUSES, type Claimed } from '../../server/contracts/bee-protocol'
 import type { FileSettling } from '../../server/core/file-settling';
 import { readTaskFile } from '../../server/core/task-files';
 import { claimTask } from '../bee/claim';
+import { deliverAnswer } from '../bee/deliver';
 import { HttpError, LeaseLostError, ProtocolError, type HiveClient } from '../bee/hive-client';
 import { LeaseKeeper } from '../bee/lease-keeper';
 import { setTaskStatus } from '../bee/task-status';
@@ -145,8 +146,8 @@ export class Mirror {
       const content = await readFile(local.responsePath(this.taskId), 'utf8');
       if (!content) return;
       const read = await readTaskFile(local.taskPath(this.fileName));
-      const status = read.ok && read.task.status === 'blocked' ? 'blocked' : 'completed';
-      await client.respond(this.taskId, { lease_token, content, status }, hardStop);
+      const asked = read.ok && read.task.status === 'blocked' ? 'blocked' : 'completed';
+      const { status } = await deliverAnswer(client, this.taskId, { lease_token, content, status: asked }, hardStop);
       this.ctx.log(
         `${status === 'completed' ? 'answered' : 'blocked'} ${this.taskId}: the local response is delivered`,
       );
