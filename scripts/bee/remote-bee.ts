@@ -193,6 +193,7 @@ export class RemoteBee {
       return null;
     }
     if (hand.why === 'stop') return this.giveBack(hand);
+    if (this.failure) return null;
     this.log(`${hand.taskId} was not acknowledged before the stop; its lease runs out and the server takes it back`);
     return null;
   }
