@@ -149,7 +149,7 @@ export class Hive {
     this.reactor = new HiveReactor(this.parts, this.activity, quietMs);
     this.remote = new RemoteBees(this.parts, this.activity, {
       leaseMs: options.leaseMs ?? LEASE_SECONDS * 1000,
-      presenceWritten: (bee) => this.reactor.beeTouched(`${bee}.json`),
+      beeHeard: (record) => this.reactor.beeSeen(record),
       responsePublished: (name) => this.reactor.responsePublished(name),
     });
     this.service = new HiveService(this.parts, this.activity, () => this.health(), this.remote);

@@ -12,6 +12,7 @@ import type {
   LeaseActionResult,
   ResponseInput,
 } from '../../contracts/bee-protocol';
+import type { BeePresence } from '../../contracts/bee';
 import type { LedgerEvent } from '../../contracts/ledger';
 import { readClaim } from '../claims';
 import type { HiveParts } from '../hive-parts';
@@ -35,7 +36,8 @@ const WAITING_AGAIN = new Set([
 
 export interface RemoteBeesOptions {
   leaseMs: number;
-  presenceWritten: (bee: string) => Promise<void>;
+  /** The bee was heard from (heartbeat or claim): its presence, as if its file had been read. */
+  beeHeard: (record: BeePresence) => Promise<void>;
   responsePublished: (name: string) => Promise<void>;
 }
 
@@ -56,7 +58,7 @@ export class RemoteBees {
     this.leases = new LeaseBook(options.leaseMs, () => parts.now());
     this.claiming = new Claiming(parts, activity, this.leases, this.waiters);
     this.calls = new LeaseCalls(parts, activity, this.leases, options.responsePublished);
-    this.heartbeats = new Heartbeats(parts, options.presenceWritten);
+    this.heartbeats = new Heartbeats(parts, options.beeHeard);
   }
 
   /** Takes up the leases of tasks claimed over HTTP before a restart, and starts the sweep of expired ones. */
@@ -101,8 +103,11 @@ export class RemoteBees {
 
   async claim(bee: string, input: ClaimInput, scope: BeeScope, signal?: AbortSignal): Promise<Claimed | null> {
     requireBots(scope, input.bots, 'claim tasks');
-    await this.heartbeats.ensurePresent(bee, input.bots);
-    return this.claiming.claim(bee, input.bots, input.wait_seconds * 1000, signal);
+    await this.heartbeats.claiming(bee, input.bots);
+    const claimed = await this.claiming.claim(bee, input.bots, input.wait_seconds * 1000, signal);
+    // Live while it waited: a bee that only long-polls stays live from one claim to the next.
+    if (!claimed && input.wait_seconds > 0 && !signal?.aborted) await this.heartbeats.claiming(bee, input.bots);
+    return claimed;
   }
 
   renew(taskId: string, token: string, scope: BeeScope): Promise<LeaseActionResult> {
