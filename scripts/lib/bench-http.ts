@@ -13,10 +13,12 @@ export interface Reply {
   error?: string;
 }
 
+/** `init.signal`, when given, ends the request early too (a long-poll the bench stops). */
 export async function requestJson(url: string, init: RequestInit = {}, timeoutMs = 60_000): Promise<Reply> {
   const start = performance.now();
+  const timeout = AbortSignal.timeout(timeoutMs);
   try {
-    const res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    const res = await fetch(url, { ...init, signal: init.signal ? AbortSignal.any([init.signal, timeout]) : timeout });
     const body: unknown = await res.json().catch(() => null);
     return { status: res.status, body, ms: performance.now() - start };
   } catch (err) {
@@ -25,10 +27,10 @@ export async function requestJson(url: string, init: RequestInit = {}, timeoutMs
   }
 }
 
-export const postJson = (url: string, body: unknown, timeoutMs?: number) =>
+export const postJson = (url: string, body: unknown, timeoutMs?: number, signal?: AbortSignal) =>
   requestJson(
     url,
-    { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+    { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal },
     timeoutMs,
   );
 
