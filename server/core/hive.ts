@@ -265,6 +265,7 @@ export class Hive {
    * as cancelled (nobody is left to stop).
    */
   private async checkBees(): Promise<void> {
+    await this.remote.keepWaitingBeesLive();
     await this.reactor.checkBees();
     const live = this.presence.live();
     for (const row of this.view.inState('cancelling')) {

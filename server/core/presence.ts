@@ -84,6 +84,10 @@ export class BeePresenceTracker {
     return [...this.bees.keys()].flatMap((bee) => this.judge(bee));
   }
 
+  get(bee: string): BeeState | undefined {
+    return this.bees.get(bee);
+  }
+
   list(): BeeState[] {
     return [...this.bees.values()];
   }

@@ -47,9 +47,17 @@ export class Heartbeats {
    * works on stands.
    */
   async claiming(bee: string, bots: readonly string[]): Promise<void> {
-    const known = this.parts.presence.list().find((state) => state.record.bee === bee && state.record.via === 'http');
-    if (known) await this.record(bee, known.record.bots, known.record.current_task, known.record);
+    const known = this.parts.presence.get(bee);
+    if (known?.record.via === 'http')
+      await this.record(bee, known.record.bots, known.record.current_task, known.record);
     else await this.record(bee, [...bots], null, {});
+  }
+
+  /** A bee whose claim is still open: alive now, though it has not spoken since it asked. */
+  async stillWaiting(bee: string): Promise<void> {
+    const known = this.parts.presence.get(bee);
+    if (known?.record.via !== 'http') return;
+    await this.heard({ ...known.record, heartbeat_at: new Date(this.parts.now()).toISOString() });
   }
 
   /** Tasks held by this bee that an operator asked to stop. */
@@ -66,7 +74,7 @@ export class Heartbeats {
     currentTask: string | null,
     from: { host?: string; pid?: number | null },
   ): Promise<void> {
-    const known = this.parts.presence.list().find((state) => state.record.bee === bee);
+    const known = this.parts.presence.get(bee);
     if (known?.live && known.record.via !== 'http') {
       throw new HiveError(
         'CONFLICT',

@@ -237,6 +237,22 @@ describe('heartbeats over HTTP', () => {
     expect(hive.presence.isLive('remote-1')).toBe(true);
   });
 
+  it('are not needed while a bee waits on a claim: its open long-poll keeps it live', async () => {
+    let now = Date.now();
+    hive = await openTempHive({ presenceCheckMs: 20, now: () => now });
+    await hive.service.bees.heartbeat('talker', { bots: ['BEE-002'] }, null);
+    const abort = new AbortController();
+    const waiting = hive.service.bees.claim('waiter', { bots: ['BEE-001'], wait_seconds: 30 }, null, abort.signal);
+    await eventually(() => hive.service.bees.waitingClaims === 1);
+    now += 45_000; // past the 30 s a heartbeat keeps a bee live
+    await eventually(() => !hive.presence.isLive('talker'));
+    expect(hive.presence.isLive('waiter')).toBe(true);
+    abort.abort();
+    await waiting;
+    now += 45_000;
+    await eventually(() => !hive.presence.isLive('waiter'));
+  });
+
   it('refuse the name of a live file bee', async () => {
     await open();
     const { writePresence } = await import('../../../scripts/lib/hive-files');

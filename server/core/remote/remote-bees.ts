@@ -49,6 +49,8 @@ export class RemoteBees {
   private readonly heartbeats: Heartbeats;
   private readonly onAppended = (events: LedgerEvent[]) => this.wakeFor(events);
   private sweeper: NodeJS.Timeout | null = null;
+  /** Bees with a claim waiting right now (how many each): an open long-poll is a bee alive. */
+  private readonly waitingBees = new Map<string, number>();
 
   constructor(
     private readonly parts: HiveParts,
@@ -104,10 +106,22 @@ export class RemoteBees {
   async claim(bee: string, input: ClaimInput, scope: BeeScope, signal?: AbortSignal): Promise<Claimed | null> {
     requireBots(scope, input.bots, 'claim tasks');
     await this.heartbeats.claiming(bee, input.bots);
-    const claimed = await this.claiming.claim(bee, input.bots, input.wait_seconds * 1000, signal);
-    // Live while it waited: a bee that only long-polls stays live from one claim to the next.
-    if (!claimed && input.wait_seconds > 0 && !signal?.aborted) await this.heartbeats.claiming(bee, input.bots);
-    return claimed;
+    this.waitingBees.set(bee, (this.waitingBees.get(bee) ?? 0) + 1);
+    try {
+      return await this.claiming.claim(bee, input.bots, input.wait_seconds * 1000, signal);
+    } finally {
+      const left = this.waitingBees.get(bee)! - 1;
+      if (left > 0) this.waitingBees.set(bee, left);
+      else this.waitingBees.delete(bee);
+    }
+  }
+
+  /**
+   * Bees waiting on a claim are alive (their request is open): an idle bee needs no
+   * heartbeats of its own between long-polls. Called whenever bees are judged.
+   */
+  async keepWaitingBeesLive(): Promise<void> {
+    for (const bee of this.waitingBees.keys()) await this.heartbeats.stillWaiting(bee);
   }
 
   renew(taskId: string, token: string, scope: BeeScope): Promise<LeaseActionResult> {
