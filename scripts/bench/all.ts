@@ -15,6 +15,7 @@ const BENCHES: Record<string, { file: string; what: string }> = {
   'run-many': { file: 'scripts/bench/run-many.ts', what: 'batch dispatch, 1,000 tasks per request' },
   health: { file: 'scripts/bench/health.ts', what: '/api/hive/bots with 100 bots, 200 bees, 100,000 tasks' },
   presence: { file: 'scripts/bench/presence.ts', what: 'dispatch rate with 0 and 200 live bees' },
+  remote: { file: 'scripts/bench/remote.ts', what: 'dispatch → long-polling HTTP bee; 1,000 idle long-polls' },
   export: { file: 'scripts/bench/export.ts', what: 'CSV and NDJSON export of 100,000 tasks, server RSS' },
   memory: { file: 'scripts/bench/memory.ts', what: 'server RSS over 100,000 dispatches and at rest' },
 };

@@ -6,10 +6,19 @@
  */
 import { performance } from 'node:perf_hooks';
 import { machineConditions, printTable, recordResults, step, verdict } from '../lib/bench-report';
-import { benchTask, failuresText, loadFor, postJson, requestJson, type LoadRun } from '../lib/bench-http';
+import {
+  benchTask,
+  DISPATCH_COLUMNS,
+  dispatchCost,
+  dispatchFor,
+  dispatchRow,
+  loadFor,
+  postJson,
+  requestJson,
+  type DispatchRun,
+} from '../lib/bench-http';
 import { heartbeatBees } from '../lib/hive-files';
 import { round } from '../lib/measure';
-import { cpuMs } from '../lib/process-stats';
 import { withServer, type ServerProcess } from '../lib/server-process';
 
 const BEES = 200;
@@ -36,20 +45,6 @@ async function waitForLive(server: ServerProcess, count: number): Promise<number
   return seen;
 }
 
-type Phase = LoadRun & { server_cpu_ms_per_dispatch: number };
-
-/**
- * Dispatches for SECONDS; with the server's CPU time per dispatch, which a busy shared
- * machine disturbs less than the rate does.
- */
-async function dispatchFor(server: ServerProcess, label: string): Promise<Phase> {
-  const cpuBefore = cpuMs(server.child.pid!);
-  const run = await loadFor(SECONDS, CONCURRENCY, (i) =>
-    postJson(`${server.url}/api/tasks/run`, benchTask(`${label}-${i}`)),
-  );
-  return { ...run, server_cpu_ms_per_dispatch: round((cpuMs(server.child.pid!) - cpuBefore) / run.ok, 2) };
-}
-
 async function main(): Promise<void> {
   const machine = machineConditions();
   await withServer(async (server) => {
@@ -57,59 +52,44 @@ async function main(): Promise<void> {
     step(`warm-up, ${SECONDS} s`);
     await loadFor(SECONDS, CONCURRENCY, (i) => postJson(`${server.url}/api/tasks/run`, benchTask(`warm-${i}`)));
     step(`dispatch for ${SECONDS} s, no bees`);
-    const before = await dispatchFor(server, 'none-1');
+    const before = await dispatchFor(server, { seconds: SECONDS, concurrency: CONCURRENCY, label: 'none-1' });
 
     const bees = heartbeatBees(
       server.root,
       Array.from({ length: BEES }, (_, i) => ({ bee: `bee-${i}`, bots: [`BOT-${i % 100}`, 'BEE-001'] })),
     );
-    let withBees: Phase;
+    let withBees: DispatchRun;
     let live: number | null;
     try {
       await bees.started;
       live = await waitForLive(server, BEES);
       step(`dispatch for ${SECONDS} s, ${live} live bees heartbeating every 5 s`);
-      withBees = await dispatchFor(server, 'bees');
+      withBees = await dispatchFor(server, { seconds: SECONDS, concurrency: CONCURRENCY, label: 'bees' });
     } finally {
       await bees.stop();
     }
     const gone = await waitForLive(server, 0);
     step(`dispatch for ${SECONDS} s, no bees again (${gone} live)`);
-    const after = await dispatchFor(server, 'none-2');
+    const after = await dispatchFor(server, { seconds: SECONDS, concurrency: CONCURRENCY, label: 'none-2' });
 
-    const baseline = (before.per_s + after.per_s) / 2;
-    const overhead = round(1 - withBees.per_s / baseline, 3);
+    const { baseline, overhead, drift, cpuBase, cpuOverhead } = dispatchCost(before, withBees, after);
     printTable(
       `Presence cost on dispatch (POST /api/tasks/run, c=${CONCURRENCY}, ${SECONDS} s each)`,
-      ['live bees', 'dispatches', 'tasks/s', 'p50 ms', 'p99 ms', 'server CPU ms/dispatch', 'failures'],
+      ['live bees', ...DISPATCH_COLUMNS],
       [
-        [0, before],
-        [live ?? '?', withBees],
-        [0, after],
-      ].map(([n, r]) => {
-        const run = r as Phase;
-        return [
-          n as number | string,
-          run.ok,
-          run.per_s,
-          run.latency.p50_ms,
-          run.latency.p99_ms,
-          run.server_cpu_ms_per_dispatch,
-          failuresText(run.failures),
-        ];
-      }),
+        [0, ...dispatchRow(before)],
+        [live ?? '?', ...dispatchRow(withBees)],
+        [0, ...dispatchRow(after)],
+      ],
     );
     // A shared machine drifts: when the two runs without bees differ by more than the target,
     // the comparison cannot tell a 5% cost from the drift, and says so rather than pass or fail.
-    const drift = round(Math.abs(before.per_s - after.per_s) / baseline, 3);
     const judged = drift >= TARGET_OVERHEAD ? 'inconclusive' : verdict(overhead < TARGET_OVERHEAD);
     console.log(
       `overhead of ${live} bees: ${(overhead * 100).toFixed(1)}% of ${round(baseline, 1)} tasks/s ` +
         `(target < ${TARGET_OVERHEAD * 100}%: ${judged}); ` +
         `the two runs without bees differ by ${(drift * 100).toFixed(1)}%`,
     );
-    const cpuBase = (before.server_cpu_ms_per_dispatch + after.server_cpu_ms_per_dispatch) / 2;
-    const cpuOverhead = round(withBees.server_cpu_ms_per_dispatch / cpuBase - 1, 3);
     console.log(
       `server CPU per dispatch with ${live} bees: ${(cpuOverhead * 100).toFixed(1)}% more than without ` +
         `(${withBees.server_cpu_ms_per_dispatch} ms against ${round(cpuBase, 2)} ms)`,

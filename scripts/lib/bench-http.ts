@@ -4,6 +4,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import { latencyOf, round, runPool, type Latency } from './measure';
+import { cpuMs } from './process-stats';
+import type { ServerProcess } from './server-process';
 
 export interface Reply {
   /** 0 when the request failed before any HTTP status arrived. */
@@ -13,10 +15,12 @@ export interface Reply {
   error?: string;
 }
 
+/** `init.signal`, when given, ends the request early too (a long-poll the bench stops). */
 export async function requestJson(url: string, init: RequestInit = {}, timeoutMs = 60_000): Promise<Reply> {
   const start = performance.now();
+  const timeout = AbortSignal.timeout(timeoutMs);
   try {
-    const res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    const res = await fetch(url, { ...init, signal: init.signal ? AbortSignal.any([init.signal, timeout]) : timeout });
     const body: unknown = await res.json().catch(() => null);
     return { status: res.status, body, ms: performance.now() - start };
   } catch (err) {
@@ -25,10 +29,10 @@ export async function requestJson(url: string, init: RequestInit = {}, timeoutMs
   }
 }
 
-export const postJson = (url: string, body: unknown, timeoutMs?: number) =>
+export const postJson = (url: string, body: unknown, timeoutMs?: number, signal?: AbortSignal) =>
   requestJson(
     url,
-    { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+    { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal },
     timeoutMs,
   );
 
@@ -109,6 +113,52 @@ export function benchTask(label: string, botId?: string) {
     summary: `Benchmark task ${label}: write a hello world script and report what you did.`,
   };
 }
+
+export type DispatchRun = LoadRun & { server_cpu_ms_per_dispatch: number };
+
+/**
+ * POST /api/tasks/run for `seconds` at `concurrency`, with the server's CPU time per
+ * dispatch, which a busy shared machine disturbs less than the rate does.
+ */
+export async function dispatchFor(
+  server: ServerProcess,
+  options: { seconds: number; concurrency: number; label: string; botId?: string },
+): Promise<DispatchRun> {
+  const cpuBefore = cpuMs(server.child.pid!);
+  const run = await loadFor(options.seconds, options.concurrency, (i) =>
+    postJson(`${server.url}/api/tasks/run`, benchTask(`${options.label}-${i}`, options.botId)),
+  );
+  return { ...run, server_cpu_ms_per_dispatch: round((cpuMs(server.child.pid!) - cpuBefore) / run.ok, 2) };
+}
+
+/**
+ * What something costs dispatch, from runs without it, with it, and without it again: the
+ * rate lost against the mean of the two runs without, the extra server CPU per dispatch,
+ * and how far those two runs drifted apart (on a shared machine, the noise to beat).
+ */
+export function dispatchCost(before: DispatchRun, during: DispatchRun, after: DispatchRun) {
+  const baseline = (before.per_s + after.per_s) / 2;
+  const cpuBase = (before.server_cpu_ms_per_dispatch + after.server_cpu_ms_per_dispatch) / 2;
+  return {
+    baseline,
+    overhead: round(1 - during.per_s / baseline, 3),
+    drift: round(Math.abs(before.per_s - after.per_s) / baseline, 3),
+    cpuBase,
+    cpuOverhead: round(during.server_cpu_ms_per_dispatch / cpuBase - 1, 3),
+  };
+}
+
+export const DISPATCH_COLUMNS = ['dispatches', 'tasks/s', 'p50 ms', 'p99 ms', 'server CPU ms/dispatch', 'failures'];
+
+/** A row of a dispatch table (DISPATCH_COLUMNS), after the caller's own first cells. */
+export const dispatchRow = (run: DispatchRun) => [
+  run.ok,
+  run.per_s,
+  run.latency.p50_ms,
+  run.latency.p99_ms,
+  run.server_cpu_ms_per_dispatch,
+  failuresText(run.failures),
+];
 
 export const RUN_MANY_BATCH = 1000;
 

@@ -149,7 +149,7 @@ export class Hive {
     this.reactor = new HiveReactor(this.parts, this.activity, quietMs);
     this.remote = new RemoteBees(this.parts, this.activity, {
       leaseMs: options.leaseMs ?? LEASE_SECONDS * 1000,
-      presenceWritten: (bee) => this.reactor.beeTouched(`${bee}.json`),
+      beeHeard: (record) => this.reactor.beeSeen(record),
       responsePublished: (name) => this.reactor.responsePublished(name),
     });
     this.service = new HiveService(this.parts, this.activity, () => this.health(), this.remote);
@@ -265,6 +265,7 @@ export class Hive {
    * as cancelled (nobody is left to stop).
    */
   private async checkBees(): Promise<void> {
+    await this.remote.keepWaitingBeesLive();
     await this.reactor.checkBees();
     const live = this.presence.live();
     for (const row of this.view.inState('cancelling')) {

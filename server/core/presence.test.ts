@@ -98,6 +98,16 @@ describe('bee presence', () => {
     ]);
   });
 
+  it('a bee heard from after a re-scan listed the folder is not missing from that scan', () => {
+    const { tracker, heartbeat, at } = setup();
+    const scanStartedAt = at();
+    tracker.seen(heartbeat());
+    expect(tracker.missing(new Set(), scanStartedAt)).toEqual([]);
+    expect(tracker.isLive('bee-a')).toBe(true);
+    // A scan that began after it was heard, and did not find it: it went.
+    expect(tracker.missing(new Set(), at() + 1)).toEqual([expect.objectContaining({ kind: 'offline', bee: 'bee-a' })]);
+  });
+
   it('a heartbeat read at start-up counts from when the file was written', () => {
     const { tracker, heartbeat, at } = setup();
     expect(tracker.seen(heartbeat(), at() - PRESENCE_STALE_MS - 1)).toEqual([]);

@@ -47,6 +47,8 @@ export class BeePresenceTracker {
   /** The bee's presence was read (a heartbeat): activity at `at` (default now). */
   seen(record: BeePresence, at = this.options.now()): PresenceChange[] {
     const known = this.bees.get(record.bee);
+    // An older record (a presence file read after the server heard a newer heartbeat over HTTP) says nothing new.
+    if (known && record.heartbeat_at < known.record.heartbeat_at) return this.judge(record.bee);
     const changed =
       !known || known.record.heartbeat_at !== record.heartbeat_at || known.record.current_task !== record.current_task;
     const seenAt = changed ? Math.min(at, this.options.now()) : known.seenAt;
@@ -62,14 +64,28 @@ export class BeePresenceTracker {
     return [{ kind: 'offline', bee, record: known?.record ?? null, reason: 'stopped' }];
   }
 
-  /** Bees the ledger says are online but that have no presence any more (they stopped while we were down). */
-  missing(present: ReadonlySet<string>): PresenceChange[] {
-    return [...this.recordedOnline].filter((bee) => !present.has(bee)).flatMap((bee) => this.gone(bee));
+  /**
+   * Bees the ledger says are online but that have no presence any more (they stopped while we
+   * were down). `present` is what a scan that began at `scanStartedAt` found: a bee heard
+   * from since then arrived after the listing, and is not missing.
+   */
+  missing(present: ReadonlySet<string>, scanStartedAt = -Infinity): PresenceChange[] {
+    const heardSince = (bee: string) => {
+      const seenAt = this.bees.get(bee)?.seenAt;
+      return seenAt !== undefined && seenAt >= scanStartedAt;
+    };
+    return [...this.recordedOnline]
+      .filter((bee) => !present.has(bee) && !heardSince(bee))
+      .flatMap((bee) => this.gone(bee));
   }
 
   /** Judges every bee again (heartbeats age, processes die); call it every few seconds. */
   check(): PresenceChange[] {
     return [...this.bees.keys()].flatMap((bee) => this.judge(bee));
+  }
+
+  get(bee: string): BeeState | undefined {
+    return this.bees.get(bee);
   }
 
   list(): BeeState[] {

@@ -7,7 +7,7 @@
 import { constants } from 'node:fs';
 import { lstat, open, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { BeePresenceSchema } from '../contracts/bee';
+import { BeePresenceSchema, type BeePresence } from '../contracts/bee';
 import { fileIdentity } from './atomic-write';
 import { SERVER_ACTOR } from './claims';
 import { FileSettling } from './file-settling';
@@ -139,8 +139,14 @@ export class HiveReactor {
     else if (read && read.record.bee === bee) await this.recordPresence(this.parts.presence.seen(read.record));
   }
 
+  /** A bee over HTTP was heard from (its heartbeat, or a claim): the same as reading its presence file. */
+  beeSeen(record: BeePresence): Promise<void> {
+    return this.recordPresence(this.parts.presence.seen(record));
+  }
+
   /** Every presence file, at start-up (each counts as seen when it was last written) and as the fallback. */
   async rescanBees(startup = false): Promise<void> {
+    const scanStartedAt = this.parts.now();
     const names = await readdir(this.parts.paths.bees).catch(() => [] as string[]);
     const present = new Set<string>();
     for (const name of names) {
@@ -149,7 +155,7 @@ export class HiveReactor {
       present.add(read.record.bee);
       await this.recordPresence(this.parts.presence.seen(read.record, startup ? read.mtimeMs : undefined));
     }
-    await this.recordPresence(this.parts.presence.missing(present));
+    await this.recordPresence(this.parts.presence.missing(present, scanStartedAt));
   }
 
   /** Judges the bees again (heartbeats age, processes die): every few seconds. */

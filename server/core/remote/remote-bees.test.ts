@@ -217,6 +217,54 @@ describe('cancel reaches a remote bee', () => {
   });
 });
 
+describe('heartbeats over HTTP', () => {
+  it('keep the bee live at every beat, and rewrite its presence file only when it changes (or every 10 s)', async () => {
+    await open();
+    const file = path.join(hive.paths.bees, 'remote-1.json');
+    const beat = (current_task: string | null = null) =>
+      hive.service.bees.heartbeat('remote-1', { bots: ['BEE-001'], current_task, host: 'gpu-box', pid: 4242 }, null);
+    await beat();
+    const first = await readFile(file, 'utf8');
+    expect(JSON.parse(first)).toMatchObject({ bee: 'remote-1', host: 'gpu-box', pid: 4242, via: 'http' });
+    const heard = () => hive.presence.list().find((b) => b.record.bee === 'remote-1')!.record.heartbeat_at;
+    const before = heard();
+    await new Promise((r) => setTimeout(r, 5));
+    await beat();
+    expect(heard() > before).toBe(true);
+    expect(await readFile(file, 'utf8')).toBe(first);
+    await beat('TASK-1');
+    expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ current_task: 'TASK-1' });
+    expect(hive.presence.isLive('remote-1')).toBe(true);
+  });
+
+  it('are not needed while a bee waits on a claim: its open long-poll keeps it live', async () => {
+    let now = Date.now();
+    hive = await openTempHive({ presenceCheckMs: 20, now: () => now });
+    await hive.service.bees.heartbeat('talker', { bots: ['BEE-002'] }, null);
+    const abort = new AbortController();
+    const waiting = hive.service.bees.claim('waiter', { bots: ['BEE-001'], wait_seconds: 30 }, null, abort.signal);
+    await eventually(() => hive.service.bees.waitingClaims === 1);
+    now += 45_000; // past the 30 s a heartbeat keeps a bee live
+    await eventually(() => !hive.presence.isLive('talker'));
+    expect(hive.presence.isLive('waiter')).toBe(true);
+    abort.abort();
+    await waiting;
+    now += 45_000;
+    await eventually(() => !hive.presence.isLive('waiter'));
+  });
+
+  it('refuse the name of a live file bee', async () => {
+    await open();
+    const { writePresence } = await import('../../../scripts/lib/hive-files');
+    await writePresence(hive.paths.root, 'taken', ['BEE-001']);
+    await eventually(() => hive.presence.isLive('taken'));
+    await expect(hive.service.bees.heartbeat('taken', { bots: ['BEE-001'] }, null)).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: expect.stringContaining('give this bee another name'),
+    });
+  });
+});
+
 describe('bee tokens scope what a bee may touch', () => {
   const scope = { name: 'gpu-box', bots: new Set(['BEE-001']) };
   it('refuses claims and heartbeats for bots the token was not given, and lease calls on their tasks', async () => {

@@ -12,6 +12,7 @@ import type {
   LeaseActionResult,
   ResponseInput,
 } from '../../contracts/bee-protocol';
+import type { BeePresence } from '../../contracts/bee';
 import type { LedgerEvent } from '../../contracts/ledger';
 import { readClaim } from '../claims';
 import type { HiveParts } from '../hive-parts';
@@ -35,7 +36,8 @@ const WAITING_AGAIN = new Set([
 
 export interface RemoteBeesOptions {
   leaseMs: number;
-  presenceWritten: (bee: string) => Promise<void>;
+  /** The bee was heard from (heartbeat or claim): its presence, as if its file had been read. */
+  beeHeard: (record: BeePresence) => Promise<void>;
   responsePublished: (name: string) => Promise<void>;
 }
 
@@ -47,6 +49,8 @@ export class RemoteBees {
   private readonly heartbeats: Heartbeats;
   private readonly onAppended = (events: LedgerEvent[]) => this.wakeFor(events);
   private sweeper: NodeJS.Timeout | null = null;
+  /** Bees with a claim waiting right now (how many each): an open long-poll is a bee alive. */
+  private readonly waitingBees = new Map<string, number>();
 
   constructor(
     private readonly parts: HiveParts,
@@ -56,7 +60,7 @@ export class RemoteBees {
     this.leases = new LeaseBook(options.leaseMs, () => parts.now());
     this.claiming = new Claiming(parts, activity, this.leases, this.waiters);
     this.calls = new LeaseCalls(parts, activity, this.leases, options.responsePublished);
-    this.heartbeats = new Heartbeats(parts, options.presenceWritten);
+    this.heartbeats = new Heartbeats(parts, options.beeHeard);
   }
 
   /** Takes up the leases of tasks claimed over HTTP before a restart, and starts the sweep of expired ones. */
@@ -101,8 +105,23 @@ export class RemoteBees {
 
   async claim(bee: string, input: ClaimInput, scope: BeeScope, signal?: AbortSignal): Promise<Claimed | null> {
     requireBots(scope, input.bots, 'claim tasks');
-    await this.heartbeats.ensurePresent(bee, input.bots);
-    return this.claiming.claim(bee, input.bots, input.wait_seconds * 1000, signal);
+    await this.heartbeats.claiming(bee, input.bots);
+    this.waitingBees.set(bee, (this.waitingBees.get(bee) ?? 0) + 1);
+    try {
+      return await this.claiming.claim(bee, input.bots, input.wait_seconds * 1000, signal);
+    } finally {
+      const left = this.waitingBees.get(bee)! - 1;
+      if (left > 0) this.waitingBees.set(bee, left);
+      else this.waitingBees.delete(bee);
+    }
+  }
+
+  /**
+   * Bees waiting on a claim are alive (their request is open): an idle bee needs no
+   * heartbeats of its own between long-polls. Called whenever bees are judged.
+   */
+  async keepWaitingBeesLive(): Promise<void> {
+    for (const bee of this.waitingBees.keys()) await this.heartbeats.stillWaiting(bee);
   }
 
   renew(taskId: string, token: string, scope: BeeScope): Promise<LeaseActionResult> {
