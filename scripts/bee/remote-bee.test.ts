@@ -191,6 +191,30 @@ describe('a bee over HTTP', () => {
     expect(await server.api.state(id)).toBe('waiting');
   });
 
+  it('sends no periodic heartbeat while idle on an open long-poll (the server counts it live), and does while working', async () => {
+    const pidFile = path.join(await tempDir(), 'pids');
+    const counting = client();
+    const calls = { heartbeat: 0, claim: 0 };
+    for (const method of ['heartbeat', 'claim'] as const) {
+      const call = counting[method].bind(counting) as (...args: unknown[]) => Promise<never>;
+      counting[method] = (...args: unknown[]) => (calls[method]++, call(...args));
+    }
+    const bee = await startBee('BEE-IDLE', execHandler(sleeper(pidFile), 600_000), {
+      client: counting,
+      heartbeatMs: 100,
+      claimWaitSeconds: 1,
+    });
+    // Three long-polls of a second each: thirty heartbeat intervals with nothing in hand.
+    await eventually(() => calls.claim >= 3, 10_000);
+    expect(calls.heartbeat).toBe(1);
+    expect(await server.api.bee('BEE-IDLE')).toMatchObject({ live: true, via: 'http' });
+
+    const id = await server.api.dispatch('BEE-IDLE');
+    await eventually(() => bee.taskInHand === id);
+    const atStart = calls.heartbeat;
+    await eventually(() => calls.heartbeat >= atStart + 3);
+  });
+
   it('waits for a server that is not up yet, then answers', async () => {
     const port = await freePort();
     const bee = await startBee('BEE-LATE', builtinHandler('BEE-LATE'), {

@@ -54,6 +54,8 @@ export class RemoteBee {
   private loop: Promise<void> | null = null;
   private stopped = false;
   private stopping: Promise<void> | null = null;
+  /** A claim that waits on the server is open: the server counts the bee live meanwhile. */
+  private longPolling = false;
 
   constructor(private readonly options: RemoteBeeOptions) {
     this.heartbeat = new RemoteHeartbeat({
@@ -65,6 +67,7 @@ export class RemoteBee {
         const id = this.inHand?.taskId;
         if (id && reply.cancel.includes(id)) this.abortInHand('cancel', `cancel requested for ${id}: ending its work`);
       },
+      needed: () => this.inHand !== null || !this.longPolling,
       onFailure: (err) => this.fail(err),
     });
   }
@@ -111,11 +114,14 @@ export class RemoteBee {
     const wait = once ? 0 : (this.options.claimWaitSeconds ?? 25);
     while (!this.stopped) {
       let claimed: Claimed | null;
+      this.longPolling = wait > 0;
       try {
         claimed = await client.claim(name, { bots: [botId], wait_seconds: wait }, this.claiming.signal);
       } catch (err) {
         if (!this.claiming.signal.aborted) this.fail(err);
         return;
+      } finally {
+        this.longPolling = false;
       }
       if (!claimed) {
         if (once) return;

@@ -1,6 +1,6 @@
 /**
- * The presence of a bee over HTTP (DESIGN §6, §8): a heartbeat every few seconds and at once
- * when the task in hand changes. The server writes the presence file for it, and its reply
+ * The presence of a bee over HTTP (DESIGN §6, §8): a heartbeat every few seconds (unless an
+ * open long-poll already says the bee is alive) and at once when the task in hand changes. The server writes the presence file for it, and its reply
  * carries the cancels of the tasks this bee holds, since the bee cannot watch `cancels/`.
  * One heartbeat is in flight at a time; a change meanwhile is sent right after it.
  */
@@ -14,6 +14,12 @@ export interface RemoteHeartbeatOptions {
   bee: string;
   bots: string[];
   everyMs?: number;
+  /**
+   * Whether the periodic beat is needed now. An idle bee whose long-poll claim is open is
+   * kept live by the server itself, and a heartbeat costs it a request; changes of the task
+   * in hand are always sent.
+   */
+  needed?(): boolean;
   onReply(reply: HeartbeatReply): void;
   /** What retrying cannot fix (a refused token, a name a file bee uses): the owner stops. */
   onFailure(err: unknown): void;
@@ -29,7 +35,9 @@ export class RemoteHeartbeat {
   constructor(private readonly options: RemoteHeartbeatOptions) {}
 
   start(): void {
-    this.timer = setInterval(() => this.beat(), this.options.everyMs ?? HEARTBEAT_MS);
+    this.timer = setInterval(() => {
+      if (this.options.needed?.() !== false) this.beat();
+    }, this.options.everyMs ?? HEARTBEAT_MS);
     this.beat();
   }
 

@@ -52,6 +52,8 @@ export class Bridge {
   private slotFreed: (() => void) | null = null;
   private stopped = false;
   private stopping: Promise<void> | null = null;
+  /** A claim that waits on the server is open: the server counts the bridge live meanwhile. */
+  private longPolling = false;
 
   constructor(private readonly options: BridgeOptions) {
     this.local = new LocalHive(hivePaths(options.root), options.botId, options.name);
@@ -63,6 +65,7 @@ export class Bridge {
       onReply: (reply) => {
         for (const taskId of reply.cancel) void this.mirrors.get(taskId)?.cancel();
       },
+      needed: () => this.mirrors.size > 0 || !this.longPolling,
       onFailure: (err) => this.fail(err),
     });
   }
@@ -132,12 +135,15 @@ export class Bridge {
         continue;
       }
       let claimed: Claimed | null;
+      const wait_seconds = this.options.claimWaitSeconds ?? 25;
+      this.longPolling = wait_seconds > 0;
       try {
-        const wait_seconds = this.options.claimWaitSeconds ?? 25;
         claimed = await client.claim(name, { bots: [botId], wait_seconds }, this.claiming.signal);
       } catch (err) {
         if (!this.claiming.signal.aborted) this.fail(err);
         return;
+      } finally {
+        this.longPolling = false;
       }
       if (claimed) await this.mirror(claimed);
     }
