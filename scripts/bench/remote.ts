@@ -3,7 +3,8 @@
  * POST /api/tasks/run is sent (target p99 < 20 ms), and what 1,000 idle long-polls cost the
  * server: memory, open files and CPU at rest, and the dispatch rate with none, with 1,000
  * waiting and with none again (so drift on a shared machine shows). The idle bees do what an
- * idle reference bee does: a claim open at all times, and a heartbeat every 5 s.
+ * idle reference bee does: keep a claim open at all times (which keeps them live; they
+ * heartbeat only while they hold a task).
  */
 import { performance } from 'node:perf_hooks';
 import type { Claimed } from '../../server/contracts/bee-protocol';
@@ -31,8 +32,6 @@ const BOT = 'BEE-001';
 const WARM_UP = 100;
 const DISPATCHES = Number(process.env.BENCH_REMOTE_DISPATCHES ?? 500);
 const IDLE = Number(process.env.BENCH_REMOTE_IDLE ?? 1000);
-/** As the reference bee heartbeats. */
-const HEARTBEAT_MS = 5000;
 const SECONDS = Number(process.env.BENCH_REMOTE_SECONDS ?? 15);
 const CONCURRENCY = 8;
 const TARGET_P99_MS = 20;
@@ -126,8 +125,7 @@ async function openIdle(server: ServerProcess, idle: ClaimLoops, baseFds: number
   const started = performance.now();
   const cpuBefore = cpuMs(server.child.pid!);
   // First waits spread over 1–30 s: the bees then time out and ask again at a steady rate, as a fleet does.
-  for (let i = 0; i < IDLE; i++)
-    idle.start(`idle-${i}`, [`IDLE-${i}`], 30, 1 + Math.floor((29 * i) / IDLE), HEARTBEAT_MS);
+  for (let i = 0; i < IDLE; i++) idle.start(`idle-${i}`, [`IDLE-${i}`], 30, 1 + Math.floor((29 * i) / IDLE));
   const waiting = (s: Awaited<ReturnType<typeof snapshot>>) =>
     idle.inFlight === IDLE && s.open_fds >= baseFds + IDLE && s.live_bees >= IDLE;
   let seen = await snapshot(server);

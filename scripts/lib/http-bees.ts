@@ -25,14 +25,9 @@ export class ClaimLoops {
     private readonly onTask: (claimed: Claimed, at: number) => void = () => undefined,
   ) {}
 
-  /**
-   * The first wait may be shorter, so that 1,000 bees do not all time out in the same instant.
-   * With `heartbeatMs` the bee also heartbeats, as the reference bee does (every 5 s), from a
-   * random moment within the first interval.
-   */
-  start(bee: string, bots: string[], waitSeconds: number, firstWaitSeconds = waitSeconds, heartbeatMs?: number): void {
+  /** The first wait may be shorter, so that 1,000 bees do not all time out in the same instant. */
+  start(bee: string, bots: string[], waitSeconds: number, firstWaitSeconds = waitSeconds): void {
     const { signal } = this.stopping;
-    if (heartbeatMs) this.loops.push(this.heartbeat(bee, bots, heartbeatMs, signal));
     const loop = async () => {
       for (let wait = firstWaitSeconds; !signal.aborted; wait = waitSeconds) {
         this.inFlight++;
@@ -55,16 +50,6 @@ export class ClaimLoops {
       }
     };
     this.loops.push(loop());
-  }
-
-  private async heartbeat(bee: string, bots: string[], everyMs: number, signal: AbortSignal): Promise<void> {
-    await sleep(Math.random() * everyMs);
-    while (!signal.aborted) {
-      const reply = await postJson(`${this.url}/api/bees/${bee}/heartbeat`, { bots }, 10_000, signal);
-      if (signal.aborted) return;
-      if (reply.status !== 200) this.failed.push(reply);
-      await sleep(everyMs);
-    }
   }
 
   async stop(): Promise<void> {
