@@ -44,7 +44,7 @@ test('bots: a bot whose tasks wait with no live bee is warned about by name, liv
     expect(text.stdout).toMatch(new RegExp(`^${nobody}\\s+1\\s+\\d+s\\s+0\\s+0\\s+0\\s+no\\s+0\\s+-$`, 'm'));
     expect(text.stdout).toMatch(/^BEE-LIVE\s+1\s+\d+s\s+0\s+0\s+0\s+no\s+1\s+-$/m);
     expect(text.stdout).toMatch(
-      new RegExp(`^busy-bee\\s+BEE-LIVE\\s+\\S+\\s+${process.pid}\\s+yes\\s+\\d+s ago\\s+-$`, 'm'),
+      new RegExp(`^busy-bee\\s+BEE-LIVE\\s+\\S+\\s+${process.pid}\\s+file\\s+yes\\s+\\d+s ago\\s+-$`, 'm'),
     );
     expect(text.stdout).toMatch(
       new RegExp(`^no_live_bee\\s+bot ${nobody}\\s+1 task waits for ${nobody} and no live bee serves it`, 'm'),

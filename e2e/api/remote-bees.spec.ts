@@ -148,12 +148,15 @@ test('a cancel reaches a remote bee running `sleep 600`: the sleep is gone withi
   server,
 }) => {
   const pids = path.join(server.root, '..', `pids-cancel-${path.basename(server.root)}`);
+  // A bot of its own: the worker's server holds other tests' tasks, waiting for BEE-001.
+  const bot = `REMOTE-${path.basename(server.root)}`;
   const bee = await startRemoteBee(server, {
+    bot,
     name: 'remote-sleeper',
     exec: `sh -c 'echo $$ >> ${pids}; sleep 600 & echo $! >> ${pids}; wait'`,
   });
   try {
-    const { body } = await dispatch(server, { intent: 'code', title: 'Runaway, far away', summary: 's' });
+    const { body } = await dispatch(server, { intent: 'code', title: 'Runaway, far away', summary: 's', bot_id: bot });
     const taskId = body.task_id as string;
     await expect.poll(async () => (await status(server, taskId)).body.state, { timeout: 20_000 }).toBe('in_progress');
     await expect.poll(async () => (await recordedPids(pids)).length).toBe(2);

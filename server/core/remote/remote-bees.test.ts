@@ -83,6 +83,19 @@ describe('claiming over HTTP', () => {
     expect(hive.service.bees.waitingClaims).toBe(0);
   });
 
+  it('a bee that hung up as the task was handed to it does not keep it: the task waits again at once', async () => {
+    await open();
+    await dispatch('TASK-HUNG-UP');
+    const gone = new AbortController();
+    gone.abort();
+    expect(
+      await hive.service.bees.claim('remote-1', { bots: ['BEE-001'], wait_seconds: 0 }, null, gone.signal),
+    ).toBeNull();
+    expect(hive.view.get('TASK-HUNG-UP')).toMatchObject({ state: 'waiting', claimed_by: null });
+    expect(events('TASK-HUNG-UP', 'task_claim_released')).toHaveLength(1);
+    expect((await claim('remote-2'))?.attempt).toBe(2);
+  });
+
   it('twenty remote bees and a file bee racing for forty tasks: every task claimed once', async () => {
     await open();
     const ids = Array.from({ length: 40 }, (_, i) => `TASK-R-${String(i).padStart(2, '0')}`);

@@ -108,7 +108,13 @@ export class RemoteBees {
     await this.heartbeats.claiming(bee, input.bots);
     this.waitingBees.set(bee, (this.waitingBees.get(bee) ?? 0) + 1);
     try {
-      return await this.claiming.claim(bee, input.bots, input.wait_seconds * 1000, signal);
+      const claimed = await this.claiming.claim(bee, input.bots, input.wait_seconds * 1000, signal);
+      // The bee hung up as the task was handed to it: nobody will ever see this lease, so give it back now.
+      if (claimed && signal?.aborted) {
+        await this.calls.release(claimed.task_id, claimed.lease_token, null).catch(() => undefined);
+        return null;
+      }
+      return claimed;
     } finally {
       const left = this.waitingBees.get(bee)! - 1;
       if (left > 0) this.waitingBees.set(bee, left);
