@@ -1,16 +1,6 @@
-/** Replaces a file whole: written in `tmp/`, then renamed over it, so a reader sees the old file or the new one, never half of either. */
-import { randomBytes } from 'node:crypto';
-import { rename, unlink, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+/** Replaces a file whole as the server does (tmp, then rename), with scratch files named so the server's sweep leaves them alone. */
+import { replaceFile as replaceWhole } from '../../server/core/atomic-write';
 
-export async function replaceFile(tmpDir: string, target: string, data: string): Promise<void> {
-  // Not the server's own tmp pattern, so its sweep leaves a bee's scratch files alone.
-  const tmp = path.join(tmpDir, `bee.${process.pid}.${randomBytes(4).toString('hex')}.json`);
-  await writeFile(tmp, data);
-  try {
-    await rename(tmp, target);
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
+export function replaceFile(tmpDir: string, target: string, data: string): Promise<void> {
+  return replaceWhole(tmpDir, target, data, 'bee');
 }
