@@ -3,7 +3,8 @@
  * One live connection per tab: follows `hive.live` from the ledger id the page was
  * rendered at, and turns bursts of events into at most one refetch of the affected queries
  * per window (lists, counts and inbox health on every event; a task's own views only on its
- * events), so many updates per second never freeze the page. When the connection is
+ * events), so many updates per second never freeze the page, and none is lost to a fetch
+ * already under way (refetch-after.ts). When the connection is
  * lost for good (the server restarted), it resubscribes from the last id it saw, so
  * nothing in between is missed.
  */
@@ -12,6 +13,7 @@ import { useSubscription } from '@trpc/tanstack-react-query';
 import { createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
 import type { LedgerEvent } from '@/server/contracts/ledger';
 import { useTRPC } from '../_trpc/client';
+import { refetchAfter } from './refetch-after';
 
 export type LiveState = 'connecting' | 'live' | 'reconnecting';
 
@@ -50,19 +52,18 @@ export function LiveProvider({ children, initialEventId }: { children: ReactNode
     const all = refreshAll.current;
     pending.current = [];
     refreshAll.current = false;
-    const refetch = { cancelRefetch: false };
     // Lists, counts and inbox health move with any event: a task's step, a bee coming or
     // going (the stuck filter follows liveness), a pause, a bulk job's progress.
-    void queryClient.invalidateQueries(trpc.tasks.list.pathFilter(), refetch);
-    void queryClient.invalidateQueries(trpc.tasks.count.pathFilter(), refetch);
-    void queryClient.invalidateQueries(trpc.hive.bots.pathFilter(), refetch);
-    void queryClient.invalidateQueries(trpc.bulk.pathFilter(), refetch);
+    void refetchAfter(queryClient, trpc.tasks.list.pathFilter());
+    void refetchAfter(queryClient, trpc.tasks.count.pathFilter());
+    void refetchAfter(queryClient, trpc.hive.bots.pathFilter());
+    void refetchAfter(queryClient, trpc.bulk.pathFilter());
     // One task's views only when one of its events arrived (its summary may be a megabyte).
     const touched = new Set(batch.map((e) => e.task_id).filter((id): id is string => id !== null));
     const forTask = (query: { queryKey: readonly unknown[] }) =>
       all || touched.has((query.queryKey[1] as { input?: { task_id?: string } } | undefined)?.input?.task_id ?? '');
     for (const path of [trpc.tasks.detail, trpc.tasks.timeline, trpc.tasks.status, trpc.tasks.history]) {
-      void queryClient.invalidateQueries({ ...path.pathFilter(), predicate: forTask }, refetch);
+      void refetchAfter(queryClient, { ...path.pathFilter(), predicate: forTask });
     }
     if (batch.length) setRecent((prev) => [...batch.reverse(), ...prev].slice(0, RECENT));
   }, [queryClient, trpc]);
