@@ -120,9 +120,10 @@ export class Hive {
       onWritten: (written) => this.reactor.wrote(written),
       onDispatched: (results) => {
         for (const { task_id, state, bot_id } of results) {
-          // What a bee did before the task was recorded (claimed it, answered it) counts now.
-          if (!this.activity.dispatchRecorded(task_id) && this.responses.latestFor(task_id))
-            void this.activity.noticeResponse(task_id, 'dispatch');
+          // What a bee did before the task was recorded (claimed it, answered it) counts now;
+          // a response that landed before, from a bee the hive never saw claim it, too.
+          const replayed = this.activity.dispatchRecorded(task_id);
+          if (!replayed && this.responses.latestFor(task_id)) void this.activity.noticeResponse(task_id, 'dispatch');
           // Held for a bot resumed while the task was being written: it goes to the inbox after all.
           if (state === 'held' && !this.bots.isPaused(bot_id)) void this.service.releaseHeld(task_id);
         }

@@ -62,15 +62,19 @@ export class TaskActivity {
     return this.parts.perTask.run(taskId, () => this.complete(taskId, noticedBy));
   }
 
-  /** The task's dispatch is recorded: what a bee did to it before that is recorded now, in order. */
-  dispatchRecorded(taskId: string): Promise<void> | undefined {
-    if (!this.early.delete(taskId)) return undefined;
-    return this.parts.perTask.run(taskId, async () => {
+  /**
+   * The task's dispatch is recorded: what a bee did to it before that is recorded now, in
+   * order (claim, status, response). False when no bee had touched it yet.
+   */
+  dispatchRecorded(taskId: string): boolean {
+    if (!this.early.delete(taskId)) return false;
+    void this.parts.perTask.run(taskId, async () => {
       await this.recordClaim(taskId);
       const ref = this.parts.tasks.get(taskId);
       if (ref?.location === 'tasks') await this.recordStatus(taskId, ref.botId, ref.fileName);
       await this.complete(taskId, 'dispatch');
     });
+    return true;
   }
 
   /** Completions a full disk held back, tried again (by the poll). */

@@ -1,11 +1,10 @@
 /** Task files on disk: `{stamp}-{task_id}.json` under `tasks/{bot_id}/` (and `archive/{bot_id}/`). */
 import { constants } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, open, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BotIdSchema, ID_PATTERN } from '../contracts/ids';
 import { TaskFileSchema, type TaskFile } from '../contracts/task';
-import { publishFile } from './atomic-write';
+import { publishFile, replaceFile } from './atomic-write';
 import { HiveError, storageError } from './errors';
 import type { HivePaths } from './hive-paths';
 import { fileStamp } from './ids';
@@ -156,13 +155,10 @@ export async function rewriteTaskStatus(
     throw storageError(err, `reading ${ref.fileName}`);
   }
   if (task.status === status) return true;
-  const tmp = path.join(paths.tmp, `${process.pid}.status.${randomBytes(4).toString('hex')}.json`);
   try {
-    await writeFile(tmp, `${JSON.stringify({ ...task, status }, null, 2)}\n`);
-    await rename(tmp, file);
+    await replaceFile(paths.tmp, file, `${JSON.stringify({ ...task, status }, null, 2)}\n`);
     return true;
   } catch (err) {
-    await unlink(tmp).catch(() => undefined);
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw storageError(err, `rewriting ${ref.fileName}`);
   }

@@ -5,6 +5,7 @@
  * attempt that is over gets 409 and changes nothing (the attempt is the fencing token).
  */
 import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { LeaseActionResult, ResponseInput } from '../../contracts/bee-protocol';
 import type { TaskRow } from '../../contracts/task-list';
@@ -16,7 +17,6 @@ import type { HiveParts } from '../hive-parts';
 import { relativeToRoot } from '../hive-paths';
 import { log } from '../log';
 import type { TaskActivity } from '../task-activity';
-import { readFile } from 'node:fs/promises';
 import { rewriteTaskStatus } from '../task-files';
 import { requireBots, type BeeScope } from './bee-scope';
 import type { Lease, LeaseBook } from './leases';
