@@ -312,7 +312,7 @@ export const ENDPOINTS = {
     method: 'POST',
     path: '/api/bees/{bee}/heartbeat',
     summary:
-      "A bee's heartbeat (its presence, as `bees/{bee}.json`); the reply lists the cancels of tasks it holds. Send one at least every 10 s.",
+      "A bee's heartbeat (its presence, as `bees/{bee}.json`); the reply lists the cancels of tasks it holds. Send one every 5 s while a task is in hand; an open claim keeps an idle bee live.",
     tag: 'bees',
     access: 'bees',
     params: BeeParams,
