@@ -1,12 +1,11 @@
 /**
  * Tasks as clients see them: dispatch (one, or a batch), waiting for the response, status
- * and detail. Every lookup goes through the in-memory indexes and the read model, so its
- * cost does not grow with the size of the hive.
+ * and detail, written once over the task store (files or Postgres) and the read model.
  */
 import { performance } from 'node:perf_hooks';
+import type { RunManyResult } from '../contracts/actions';
 import type { TaskDetail } from '../contracts/hive';
-import { fieldErrors } from '../contracts/issues';
-import { describeIssues } from '../contracts/issues';
+import { describeIssues, fieldErrors } from '../contracts/issues';
 import {
   RunTaskInputSchema,
   type CancelledOutcome,
@@ -16,19 +15,17 @@ import {
   type StatusResult,
   type WaitOutcome,
 } from '../contracts/task';
-import type { RunManyResult } from '../contracts/actions';
 import { SERVER_ACTOR } from './claims';
-import { Dispatcher, type DispatcherParts, type DispatchItem } from './dispatcher';
+import type { DispatchItem } from './dispatcher';
 import { HiveError } from './errors';
-import { relativeToRoot } from './hive-paths';
-import type { ResponseIndex } from './response-index';
-import { readResponsePreview } from './response-files';
+import type { Ledger } from './ledger';
+import type { TaskStore } from './task-store';
 import type { TaskView } from './task-view';
-import { readTaskFile, taskFilePath } from './task-files';
 import type { Waiters, WaitSlot } from './waiters';
 
-export interface ExecutorParts extends DispatcherParts {
-  responses: ResponseIndex;
+export interface ExecutorParts {
+  store: TaskStore;
+  ledger: Ledger;
   waiters: Waiters<CompletedResponse | CancelledOutcome>;
   view: TaskView;
   /** Called once tasks are on disk and recorded, so a response that arrived early counts. */
@@ -45,12 +42,9 @@ export interface ExecuteOptions {
 
 export class Executor {
   private readonly inFlight = new Set<Promise<unknown>>();
-  private readonly dispatcher: Dispatcher;
   private stopping = false;
 
-  constructor(private readonly parts: ExecutorParts) {
-    this.dispatcher = new Dispatcher(parts);
-  }
+  constructor(private readonly parts: ExecutorParts) {}
 
   /** The server is stopping: dispatches from now on are refused (SHUTTING_DOWN), before anything is written. */
   stopAccepting(): void {
@@ -131,7 +125,7 @@ export class Executor {
       );
     }
     const started = performance.now();
-    const dispatching = this.dispatcher.dispatch(items, actor);
+    const dispatching = this.parts.store.dispatch(items, actor);
     this.inFlight.add(dispatching);
     void dispatching.finally(() => this.inFlight.delete(dispatching)).catch(() => undefined);
     const outcomes = await dispatching;
@@ -142,17 +136,13 @@ export class Executor {
   }
 
   /** The newest response of the task, or null if none has landed. */
-  async checkResponse(taskId: string): Promise<CompletedResponse | null> {
-    const latest = this.parts.responses.latestFor(taskId);
-    if (!latest) return null;
-    const content = await readResponsePreview(this.parts.paths.responses, latest.name);
-    if (content === null) return null;
-    return { status: 'completed', response_path: this.responsePath(latest.name), content };
+  checkResponse(taskId: string): Promise<CompletedResponse | null> {
+    return this.parts.store.latestResponse(taskId);
   }
 
   /**
-   * Resolves when the response file lands (woken by its file event), or with a timeout
-   * outcome. The check and the registration happen in one turn, so no arrival slips between.
+   * Resolves when the response lands (woken by the store), or with a timeout outcome. The
+   * slot is registered before the check, so an answer landing in between still wakes it.
    */
   async waitForResponse(
     taskId: string,
@@ -160,19 +150,15 @@ export class Executor {
     signal?: AbortSignal,
     slot?: WaitSlot,
   ): Promise<WaitOutcome> {
-    const { responses, waiters, ledger, view } = this.parts;
-    if (responses.latestFor(taskId)) {
-      const ready = await this.checkResponse(taskId);
-      if (ready) {
-        slot?.release();
-        return ready;
-      }
+    const { waiters, ledger, view } = this.parts;
+    const waiting = waiters.wait(taskId, timeoutMs, signal, slot);
+    const ready = await this.checkResponse(taskId);
+    if (ready) {
+      waiters.wake(taskId, ready);
+    } else if (view.get(taskId)?.state === 'cancelled') {
+      waiters.wake(taskId, { status: 'cancelled', task_id: taskId });
     }
-    if (view.get(taskId)?.state === 'cancelled') {
-      slot?.release();
-      return { status: 'cancelled', task_id: taskId };
-    }
-    const result = await waiters.wait(taskId, timeoutMs, signal, slot);
+    const result = await waiting;
     if (result.kind === 'woken') return result.value;
     if (result.kind === 'shutdown') {
       throw new HiveError(
@@ -190,58 +176,44 @@ export class Executor {
 
   /** Waits for a task dispatched earlier, like a dispatch with wait_for_response (a timeout is recorded). */
   async wait(taskId: string, timeoutMs: number, signal?: AbortSignal): Promise<WaitOutcome> {
-    if (!this.parts.tasks.has(taskId) && !this.parts.view.get(taskId)) {
+    if (!this.parts.view.get(taskId) && (await this.parts.store.readTask(taskId)).kind === 'missing') {
       throw new HiveError('NOT_FOUND', `No task "${taskId}" in this hive to wait for.`);
     }
     return this.waitForResponse(taskId, timeoutMs, signal);
   }
 
   async status(taskId: string): Promise<StatusResult> {
-    const { paths, tasks, view } = this.parts;
-    const state = view.get(taskId)?.state;
+    const state = this.parts.view.get(taskId)?.state;
     const withState = state ? { state } : {};
     const response = await this.checkResponse(taskId);
     if (response) return { ...response, ...withState };
-    const ref = tasks.get(taskId);
-    if (!ref) return { status: 'not_found', task_id: taskId };
-    const file = taskFilePath(paths, ref);
-    const read = await readTaskFile(file);
-    if (read.ok) {
-      return { status: read.task.status, ...withState, task: read.task, task_path: relativeToRoot(paths, file) };
-    }
-    const moved = tasks.get(taskId);
-    if (read.missing && moved && moved !== ref) return this.status(taskId);
-    if (read.missing) return { status: 'not_found', task_id: taskId };
+    const read = await this.parts.store.readTask(taskId);
+    if (read.kind === 'missing') return { status: 'not_found', task_id: taskId };
+    if (read.kind === 'found') return { status: read.task.status, ...withState, task: read.task, task_path: read.task_path };
     return {
       status: 'unreadable',
       ...withState,
       task_id: taskId,
-      task_path: relativeToRoot(paths, file),
+      task_path: read.task_path,
       warning: `The task file is ${read.reason}; a bee may have written it badly.`,
     };
   }
 
-  /** Everything the task page shows: the list row, the task file as bees see it, the response. */
+  /** Everything the task page shows: the list row, the task as bees see it, the response. */
   async detail(taskId: string): Promise<TaskDetail> {
-    const { paths, tasks, view } = this.parts;
-    const ref = tasks.get(taskId);
-    const read = ref ? await readTaskFile(taskFilePath(paths, ref)) : null;
-    const row = view.get(taskId) ?? null;
+    const read = await this.parts.store.readTask(taskId);
+    const row = this.parts.view.get(taskId) ?? null;
     const response = await this.checkResponse(taskId);
-    if (!row && !read?.ok && !response) {
+    if (!row && read.kind !== 'found' && !response) {
       throw new HiveError('NOT_FOUND', `No task "${taskId}" in this hive.`);
     }
     return {
       task_id: taskId,
       row,
-      task: read?.ok ? read.task : null,
-      task_warning: read && !read.ok ? `The task file is ${read.reason}.` : null,
+      task: read.kind === 'found' ? read.task : null,
+      task_warning: read.kind === 'unreadable' ? `The task file is ${read.reason}.` : null,
       response,
     };
-  }
-
-  responsePath(name: string): string {
-    return relativeToRoot(this.parts.paths, `${this.parts.paths.responses}/${name}`);
   }
 }
 

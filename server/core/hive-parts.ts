@@ -17,13 +17,11 @@ import type { TaskIndex } from './task-index';
 import type { TaskView } from './task-view';
 import type { Waiters } from './waiters';
 
-export interface HiveParts {
-  paths: HivePaths;
+/** What the code written once for every store shares: the ledger (or its mirror), its read models, the executor. */
+export interface CoreParts {
   ledger: Ledger;
   view: TaskView;
   bots: BotView;
-  tasks: TaskIndex;
-  responses: ResponseIndex;
   routing: RoutingTableStore;
   /** Requests waiting for a task's end: woken by its response, or by its cancel. */
   waiters: Waiters<CompletedResponse | CancelledOutcome>;
@@ -36,4 +34,11 @@ export interface HiveParts {
   now(): number;
   /** In progress longer than this is reported as long running. */
   longRunningMs: number;
+}
+
+/** The embedded hive's parts: the core's, plus the files and the indexes rebuilt from them. */
+export interface HiveParts extends CoreParts {
+  paths: HivePaths;
+  tasks: TaskIndex;
+  responses: ResponseIndex;
 }

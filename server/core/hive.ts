@@ -8,10 +8,15 @@ import os from 'node:os';
 import { LEASE_SECONDS } from '../contracts/bee-protocol';
 import type { Health } from '../contracts/health';
 import type { CancelledOutcome, CompletedResponse } from '../contracts/task';
+import { cancelTask } from './actions/cancel';
+import { pauseBot, releaseHeld, resumeBot } from './actions/pause';
+import { reassignTask } from './actions/reassign';
+import { reclaimTask } from './actions/reclaim';
 import { BotView } from './bot-view';
 import { claimIsLive } from './bots-health';
 import { SERVER_ACTOR } from './claims';
 import { Executor } from './executor';
+import { FileTaskStore } from './file-task-store';
 import { lockHive, type HiveLock } from './hive-lock';
 import type { HiveParts } from './hive-parts';
 import { ensureHiveDirs, hivePaths, type HivePaths } from './hive-paths';
@@ -61,6 +66,7 @@ export class Hive {
   readonly routing: RoutingTableStore;
   readonly waiters: Waiters<CompletedResponse | CancelledOutcome>;
   readonly executor: Executor;
+  readonly store: FileTaskStore;
   readonly presence: BeePresenceTracker;
   readonly metrics: HiveMetrics;
   /** What transports call: every operation on the hive. */
@@ -108,16 +114,20 @@ export class Hive {
       now,
     });
     const perTask = new PerKeyQueue();
-    this.executor = new Executor({
+    this.store = new FileTaskStore({
       paths,
       ledger: this.ledger,
       tasks: this.tasks,
       responses: this.responses,
       routing: this.routing,
-      waiters: this.waiters,
-      view: this.view,
       bots: this.bots,
       onWritten: (written) => this.reactor.wrote(written),
+    });
+    this.executor = new Executor({
+      store: this.store,
+      ledger: this.ledger,
+      waiters: this.waiters,
+      view: this.view,
       onDispatched: (results) => {
         for (const { task_id, state, bot_id } of results) {
           // What a bee did before the task was recorded (claimed it, answered it) counts now;
@@ -153,7 +163,21 @@ export class Hive {
       beeHeard: (record) => this.reactor.beeSeen(record),
       responsePublished: (name) => this.reactor.responsePublished(name),
     });
-    this.service = new HiveService(this.parts, this.activity, () => this.health(), this.remote);
+    const parts = this.parts;
+    const activity = this.activity;
+    this.service = new HiveService(
+      parts,
+      {
+        cancel: (taskId, input, actor) => cancelTask(parts, activity, taskId, input, actor),
+        reassign: (taskId, input, actor) => reassignTask(parts, activity, taskId, input, actor),
+        reclaim: (taskId, actor) => reclaimTask(parts, taskId, actor),
+        pause: (botId, actor) => pauseBot(parts, botId, actor),
+        resume: (botId, actor) => resumeBot(parts, botId, actor),
+        releaseHeld: (taskId, actor) => releaseHeld(parts, taskId, actor),
+      },
+      () => this.health(),
+      this.remote,
+    );
   }
 
   static async open(options: HiveOptions): Promise<Hive> {
@@ -208,8 +232,7 @@ export class Hive {
   health(): Health {
     return {
       status: 'ok',
-      tasks: this.tasks.size,
-      responses: this.responses.size,
+      ...this.store.counts(),
       waiting: this.waiters.pending,
       routing_source: this.routing.active.source,
       ledger_last_id: this.ledger.lastId(),

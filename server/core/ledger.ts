@@ -2,11 +2,15 @@
  * The append-only ledger in SQLite. Appends from concurrent requests are grouped into
  * one transaction per event-loop turn (group commit), so durability costs one fsync per
  * batch rather than one per event. The database itself refuses UPDATE and DELETE.
+ *
+ * With a `writer` (Postgres mode), the events commit elsewhere and this file is the
+ * server's mirror of them: committed events come back through `ingest`, in id order, and
+ * every read (timelines, the live stream, the read models) is served from here.
  */
 import { EventEmitter } from 'node:events';
 import Database from 'better-sqlite3';
 import type { LedgerEvent, LedgerEventType, TerminalEventType } from '../contracts/ledger';
-import { storageError } from './errors';
+import { HiveError, storageError } from './errors';
 import { migrate } from './sqlite-schema';
 
 export interface NewLedgerEvent {
@@ -51,6 +55,17 @@ interface Row {
   data: string;
 }
 
+/** A batch of appends as a writer commits it: `once` marks a terminal event a task may already have. */
+export type PendingAppend = { event: NewLedgerEvent; once: boolean };
+
+/** Where events commit when it is not this file (Postgres mode): the store's side of the ledger. */
+export interface EventWriter {
+  /** Commits the batch in one transaction; each row as committed, or null for a terminal event the task had. */
+  commit(batch: readonly PendingAppend[]): Promise<(LedgerEvent | null)[]>;
+  /** Resolves once this mirror holds every committed event up to `id`. */
+  reach(id: number): Promise<void>;
+}
+
 interface Pending {
   event: NewLedgerEvent;
   /** A terminal event is recorded at most once per task; a repeat resolves to null. */
@@ -77,11 +92,15 @@ export class Ledger {
   private pending: Pending[] = [];
   private flushScheduled = false;
 
-  constructor(file: string) {
+  constructor(
+    file: string,
+    private readonly writer: EventWriter | null = null,
+  ) {
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
-    // FULL: a commit is on disk before the request it belongs to is answered.
-    this.db.pragma('synchronous = FULL');
+    // FULL: a commit is on disk before the request it belongs to is answered. A mirror is
+    // rebuilt from the store it mirrors, so it need not be durable itself.
+    this.db.pragma(writer ? 'synchronous = OFF' : 'synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
     migrate(this.db, 'ledger', SCHEMA);
     const values = 'INTO events (ts, event_type, task_id, actor, data) VALUES (?, ?, ?, ?, ?) RETURNING *';
@@ -89,6 +108,9 @@ export class Ledger {
     this.statements = {
       insert: this.db.prepare(`INSERT ${values}`),
       insertOnce: this.db.prepare(`INSERT OR IGNORE ${values}`),
+      mirror: this.db.prepare(
+        'INSERT OR IGNORE INTO events (id, ts, event_type, task_id, actor, data) VALUES (?, ?, ?, ?, ?, ?) RETURNING *',
+      ),
       forTask: this.db.prepare('SELECT * FROM events WHERE task_id = ? ORDER BY id'),
       after: this.db.prepare('SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?'),
       completed: this.db.prepare("SELECT 1 FROM events WHERE task_id = ? AND event_type = 'task_completed'"),
@@ -166,6 +188,28 @@ export class Ledger {
     this.db.close();
   }
 
+  /**
+   * A mirror takes in events committed elsewhere, in id order, with their read models in
+   * the same transaction; the ones it holds already are skipped.
+   */
+  ingest(events: readonly LedgerEvent[]): void {
+    if (events.length === 0) return;
+    const committed = this.db.transaction(() => {
+      const rows = events
+        .map(
+          (e) =>
+            this.statements.mirror.get(e.id, e.ts, e.event_type, e.task_id, e.actor, JSON.stringify(e.data)) as
+              | Row
+              | undefined,
+        )
+        .filter((row): row is Row => row !== undefined)
+        .map(toEvent);
+      for (const apply of this.projections) apply(rows);
+      return rows;
+    })();
+    if (committed.length) this.events.emit('appended', committed);
+  }
+
   private enqueue(event: NewLedgerEvent, once: boolean): Promise<LedgerEvent | null> {
     return new Promise((resolve, reject) => {
       this.pending.push({ event, once, resolve, reject });
@@ -181,6 +225,10 @@ export class Ledger {
     const batch = this.pending;
     this.pending = [];
     if (batch.length === 0) return;
+    if (this.writer) {
+      void this.flushTo(this.writer, batch);
+      return;
+    }
     let rows: (LedgerEvent | null)[];
     try {
       rows = this.db.transaction(() => {
@@ -206,5 +254,18 @@ export class Ledger {
     batch.forEach((p, i) => p.resolve(rows[i] ?? null));
     const committed = rows.filter((r): r is LedgerEvent => r !== null);
     if (committed.length) this.events.emit('appended', committed);
+  }
+
+  /** Commits elsewhere, then answers once the mirror holds the batch (a read after the reply sees it). */
+  private async flushTo(writer: EventWriter, batch: Pending[]): Promise<void> {
+    try {
+      const rows = await writer.commit(batch);
+      const last = Math.max(0, ...rows.map((r) => r?.id ?? 0));
+      if (last) await writer.reach(last);
+      batch.forEach((p, i) => p.resolve(rows[i] ?? null));
+    } catch (err) {
+      const failure = HiveError.is(err) ? err : storageError(err, 'recording to the ledger');
+      for (const p of batch) p.reject(failure);
+    }
   }
 }

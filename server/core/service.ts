@@ -25,35 +25,44 @@ import type { LedgerEvent, LiveEvent } from '../contracts/ledger';
 import type { TaskList, TaskListQuery } from '../contracts/task-list';
 import type { DispatchResult, RunTaskInput, StatusResult, WaitOutcome } from '../contracts/task';
 import { BulkJobs } from './actions/bulk';
-import { cancelTask } from './actions/cancel';
 import { exportTasks } from './actions/export';
-import { pauseBot, releaseHeld, resumeBot } from './actions/pause';
-import { reassignTask } from './actions/reassign';
-import { reclaimTask } from './actions/reclaim';
 import { retryTask } from './actions/retry';
 import { requireTask } from './actions/turn';
 import { botsHealth } from './bots-health';
 import { SERVER_ACTOR } from './claims';
 import type { ExecuteOptions } from './executor';
-import type { HiveParts } from './hive-parts';
+import type { CoreParts } from './hive-parts';
 import { followLedger } from './live';
 import { explainRoute } from './routing';
-import type { RemoteBees } from './remote/remote-bees';
-import type { TaskActivity } from './task-activity';
+import type { BeeProtocol } from './remote/bee-protocol';
 import type { StuckCriteria } from './task-view';
 
 /** How much of a long summary the live stream and timelines carry (the task file has it all). */
 const SUMMARY_IN_EVENTS = 2000;
 
+/**
+ * The operator actions that change who holds a task or where it waits: each store does them
+ * its own way (files and claim files; rows under a lock), with the same contract and events.
+ */
+export interface TaskActions {
+  cancel(taskId: string, input: { reason?: string | undefined }, actor: string): Promise<ActionResult>;
+  reassign(taskId: string, input: { bot_id: string; dry_run: boolean }, actor: string): Promise<ReassignResult>;
+  reclaim(taskId: string, actor: string): Promise<ReclaimResult>;
+  pause(botId: string, actor: string): Promise<PauseResult>;
+  resume(botId: string, actor: string): Promise<PauseResult>;
+  /** A task held for a bot that is no longer paused goes to its inbox. */
+  releaseHeld(taskId: string, actor: string): Promise<void>;
+}
+
 export class HiveService {
   private readonly bulkJobs: BulkJobs;
 
   constructor(
-    private readonly parts: HiveParts,
-    private readonly activity: TaskActivity,
+    private readonly parts: CoreParts,
+    private readonly actions: TaskActions,
     readonly health: () => Health,
     /** The bee protocol over HTTP (DESIGN §8), for bees with no access to the hive's files. */
-    readonly bees: RemoteBees,
+    readonly bees: BeeProtocol,
   ) {
     this.bulkJobs = new BulkJobs(parts, () => this.stuckCriteria());
   }
@@ -172,7 +181,7 @@ export class HiveService {
   // Operator actions -----------------------------------------------------------------------
 
   cancel(taskId: string, input: { reason?: string | undefined }, actor: string): Promise<ActionResult> {
-    return cancelTask(this.parts, this.activity, taskId, input, actor);
+    return this.actions.cancel(taskId, input, actor);
   }
 
   retry(taskId: string, edits: RetryInput, actor: string): Promise<RetryResult> {
@@ -180,24 +189,24 @@ export class HiveService {
   }
 
   reassign(taskId: string, input: { bot_id: string; dry_run: boolean }, actor: string): Promise<ReassignResult> {
-    return reassignTask(this.parts, this.activity, taskId, input, actor);
+    return this.actions.reassign(taskId, input, actor);
   }
 
   reclaim(taskId: string, actor: string): Promise<ReclaimResult> {
-    return reclaimTask(this.parts, taskId, actor);
+    return this.actions.reclaim(taskId, actor);
   }
 
   pause(botId: string, actor: string): Promise<PauseResult> {
-    return pauseBot(this.parts, botId, actor);
+    return this.actions.pause(botId, actor);
   }
 
   resume(botId: string, actor: string): Promise<PauseResult> {
-    return resumeBot(this.parts, botId, actor);
+    return this.actions.resume(botId, actor);
   }
 
   /** A task held for a bot that is no longer paused goes to its inbox. */
   releaseHeld(taskId: string): Promise<void> {
-    return releaseHeld(this.parts, taskId, SERVER_ACTOR);
+    return this.actions.releaseHeld(taskId, SERVER_ACTOR);
   }
 
   async bulk(input: BulkInput, actor: string): Promise<BulkStarted> {

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { BulkInput, BulkStatus } from '../../contracts/actions';
 import { SERVER_ACTOR } from '../claims';
 import { HiveError } from '../errors';
-import type { HiveParts } from '../hive-parts';
+import type { CoreParts } from '../hive-parts';
 import { log } from '../log';
 import type { StuckCriteria } from '../task-view';
 
@@ -26,7 +26,7 @@ export class BulkJobs {
   private closed = false;
 
   constructor(
-    private readonly parts: HiveParts,
+    private readonly parts: CoreParts,
     private readonly stuck: () => StuckCriteria,
   ) {}
 

@@ -8,12 +8,12 @@ import type { RetryInput, RetryResult } from '../../contracts/actions';
 import { RunTaskInputSchema } from '../../contracts/task';
 import { FINAL_STATES } from '../../contracts/task-state';
 import { HiveError } from '../errors';
-import type { HiveParts } from '../hive-parts';
+import type { CoreParts } from '../hive-parts';
 import { conflict, inTurn, requireTask } from './turn';
 
 const PREVIEW = 500;
 
-export function retryTask(parts: HiveParts, taskId: string, edits: RetryInput, actor: string): Promise<RetryResult> {
+export function retryTask(parts: CoreParts, taskId: string, edits: RetryInput, actor: string): Promise<RetryResult> {
   return inTurn(parts, taskId, async () => {
     const row = requireTask(parts, taskId);
     if (!FINAL_STATES.has(row.state) && row.state !== 'blocked') {

@@ -2,17 +2,17 @@
 import type { TaskRow } from '../../contracts/task-list';
 import { FINAL_STATES } from '../../contracts/task-state';
 import { HiveError } from '../errors';
-import type { HiveParts } from '../hive-parts';
+import type { CoreParts } from '../hive-parts';
 
 /** Runs `work` in the task's turn; refused with SHUTTING_DOWN once the hive is closing. */
-export async function inTurn<T>(parts: HiveParts, key: string, work: () => Promise<T>): Promise<T> {
+export async function inTurn<T>(parts: CoreParts, key: string, work: () => Promise<T>): Promise<T> {
   const done = await parts.perTask.run(key, async () => ({ value: await work() }));
   if (!done)
     throw new HiveError('SHUTTING_DOWN', 'The server is shutting down; nothing was changed. Retry once it is back.');
   return done.value;
 }
 
-export function requireTask(parts: HiveParts, taskId: string): TaskRow {
+export function requireTask(parts: CoreParts, taskId: string): TaskRow {
   const row = parts.view.get(taskId);
   if (!row) throw new HiveError('NOT_FOUND', `No task "${taskId}" in this hive.`);
   return row;

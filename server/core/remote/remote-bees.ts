@@ -18,6 +18,7 @@ import { readClaim } from '../claims';
 import type { HiveParts } from '../hive-parts';
 import { log } from '../log';
 import type { TaskActivity } from '../task-activity';
+import type { BeeProtocol } from './bee-protocol';
 import { requireBots, type BeeScope } from './bee-scope';
 import { ClaimWaiters } from './claim-waiters';
 import { Claiming } from './claiming';
@@ -41,7 +42,7 @@ export interface RemoteBeesOptions {
   responsePublished: (name: string) => Promise<void>;
 }
 
-export class RemoteBees {
+export class RemoteBees implements BeeProtocol {
   readonly leases: LeaseBook;
   private readonly waiters = new ClaimWaiters();
   private readonly claiming: Claiming;
