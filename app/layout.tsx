@@ -33,7 +33,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
   }
   // The live stream starts from what this render saw, so nothing falls in between; it
   // replays the last few events too, so the activity feed opens with recent history.
-  const initialEventId = Math.max(0, (await getHive()).service.lastEventId() - RECENT_ACTIVITY);
+  const initialEventId = Math.max(0, (await (await getHive()).service.lastEventId()) - RECENT_ACTIVITY);
   return (
     <html lang="en">
       <body>

@@ -23,6 +23,12 @@ const EnvSchema = z.object({
   HIVE_BEE_TOKENS_FILE: z.string().optional(),
   /** How long a lease of a task claimed over HTTP lasts unless renewed (DESIGN §8). */
   HIVE_LEASE_SECONDS: z.coerce.number().min(1).max(3600).default(60),
+  /** postgres://…: the hive lives in PostgreSQL and any number of servers share it (DESIGN §9). */
+  HIVE_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'HIVE_DATABASE_URL must be a postgres:// or postgresql:// URL')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
   /** When set, every API call needs it (Bearer), and the dashboard asks for it once. */
   HIVE_API_TOKEN: z
     .string()

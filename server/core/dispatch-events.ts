@@ -44,3 +44,13 @@ export function dispatchEvents(
     { ...base, event_type: 'task_dispatched', data: { ...marker, bot_id: task.bot_id, task_path: taskPath } },
   ];
 }
+
+/** A task dispatched to a paused bot waits in `held` until the bot is resumed. */
+export function heldEvent(task: TaskFile, taskPath: string, actor: string): NewLedgerEvent {
+  return {
+    event_type: 'task_held',
+    task_id: task.task_id,
+    actor,
+    data: { bot_id: task.bot_id, task_path: taskPath, reason: `${task.bot_id} is paused` },
+  };
+}

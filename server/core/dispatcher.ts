@@ -7,11 +7,12 @@
 import { unlink } from 'node:fs/promises';
 import type { DispatchResult, RunTaskInput, TaskFile } from '../contracts/task';
 import type { BotView } from './bot-view';
-import { dispatchEvents } from './dispatch-events';
+import { dispatchEvents, heldEvent } from './dispatch-events';
 import { HiveError } from './errors';
 import { relativeToRoot, type HivePaths } from './hive-paths';
 import { newTaskId } from './ids';
 import type { Ledger, NewLedgerEvent } from './ledger';
+import type { RouteDecision } from '../contracts/routing';
 import type { RoutingTableStore } from './routing';
 import { log } from './log';
 import type { TaskIndex } from './task-index';
@@ -59,16 +60,7 @@ export class Dispatcher {
     const routedAt = new Date().toISOString();
     const events: NewLedgerEvent[] = written.flatMap(({ task, result, held }) => [
       ...dispatchEvents(task, result.task_path, actor, { routedAt }),
-      ...(held
-        ? [
-            {
-              event_type: 'task_held' as const,
-              task_id: task.task_id,
-              actor,
-              data: { bot_id: task.bot_id, task_path: result.task_path, reason: `${task.bot_id} is paused` },
-            },
-          ]
-        : []),
+      ...(held ? [heldEvent(task, result.task_path, actor)] : []),
     ]);
     try {
       // Answering only after the commit is what makes a reply mean "on disk".
@@ -103,24 +95,7 @@ export class Dispatcher {
       );
     }
     try {
-      const startedAt = now.toISOString();
-      const route = routing.decide(input.intent);
-      const task: TaskFile = {
-        task_id: taskId,
-        bot_id: input.bot_id,
-        intent: input.intent,
-        title: input.title,
-        summary: input.summary,
-        kb_entities: input.kb_entities,
-        status: 'active',
-        lane: route.lane,
-        provider: route.provider,
-        delivery_mode: route.delivery,
-        created_at: startedAt,
-        started_at: startedAt,
-        routing: { rule: route.rule, source: route.source },
-        ...item.lineage,
-      };
+      const { task, route } = routedTask(item, taskId, routing, now);
       const held = bots.isPaused(input.bot_id);
       const { identity, ...ref } = await writeTask(paths, task, now, held ? 'held' : 'tasks');
       if (!held) this.parts.onWritten({ ...ref, identity });
@@ -132,10 +107,7 @@ export class Dispatcher {
           status: 'dispatched',
           task_id: taskId,
           bot_id: input.bot_id,
-          lane: route.lane,
-          provider: route.provider,
-          delivery_mode: route.delivery,
-          routing: { rule: route.rule, source: route.source },
+          ...dispatchedVia(route),
           task_path: relativeToRoot(paths, taskFilePath(paths, ref)),
           state: held ? 'held' : 'waiting',
         },
@@ -145,6 +117,45 @@ export class Dispatcher {
       throw err;
     }
   }
+}
+
+/** The task as bees get it: what the client asked, routed now, with a retry's lineage. */
+export function routedTask(
+  item: DispatchItem,
+  taskId: string,
+  routing: RoutingTableStore,
+  now: Date,
+): { task: TaskFile; route: RouteDecision } {
+  const { input } = item;
+  const startedAt = now.toISOString();
+  const route = routing.decide(input.intent);
+  const task: TaskFile = {
+    task_id: taskId,
+    bot_id: input.bot_id,
+    intent: input.intent,
+    title: input.title,
+    summary: input.summary,
+    kb_entities: input.kb_entities,
+    status: 'active',
+    lane: route.lane,
+    provider: route.provider,
+    delivery_mode: route.delivery,
+    created_at: startedAt,
+    started_at: startedAt,
+    routing: { rule: route.rule, source: route.source },
+    ...item.lineage,
+  };
+  return { task, route };
+}
+
+/** The routing half of a dispatch's reply. */
+export function dispatchedVia(route: RouteDecision) {
+  return {
+    lane: route.lane,
+    provider: route.provider,
+    delivery_mode: route.delivery,
+    routing: { rule: route.rule, source: route.source },
+  };
 }
 
 /** An item's failure stays that item's; the unexpected ones are logged and reported as internal. */

@@ -189,7 +189,8 @@ export class Executor {
     if (response) return { ...response, ...withState };
     const read = await this.parts.store.readTask(taskId);
     if (read.kind === 'missing') return { status: 'not_found', task_id: taskId };
-    if (read.kind === 'found') return { status: read.task.status, ...withState, task: read.task, task_path: read.task_path };
+    if (read.kind === 'found')
+      return { status: read.task.status, ...withState, task: read.task, task_path: read.task_path };
     return {
       status: 'unreadable',
       ...withState,

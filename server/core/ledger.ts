@@ -199,8 +199,7 @@ export class Ledger {
         .map(
           (e) =>
             this.statements.mirror.get(e.id, e.ts, e.event_type, e.task_id, e.actor, JSON.stringify(e.data)) as
-              | Row
-              | undefined,
+              Row | undefined,
         )
         .filter((row): row is Row => row !== undefined)
         .map(toEvent);

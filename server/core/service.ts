@@ -63,6 +63,12 @@ export class HiveService {
     readonly health: () => Health,
     /** The bee protocol over HTTP (DESIGN §8), for bees with no access to the hive's files. */
     readonly bees: BeeProtocol,
+    /**
+     * Resolves once the read models hold everything committed before the call. With one
+     * server they always do; with several (Postgres), a read after a write on another
+     * server must still see it.
+     */
+    private readonly caughtUp: () => Promise<void> = () => Promise.resolve(),
   ) {
     this.bulkJobs = new BulkJobs(parts, () => this.stuckCriteria());
   }
@@ -81,20 +87,24 @@ export class HiveService {
     return this.parts.executor.executeMany(items, actor);
   }
 
-  wait(taskId: string, timeoutSeconds: number, signal?: AbortSignal): Promise<WaitOutcome> {
+  async wait(taskId: string, timeoutSeconds: number, signal?: AbortSignal): Promise<WaitOutcome> {
+    await this.caughtUp();
     return this.parts.executor.wait(taskId, timeoutSeconds * 1000, signal);
   }
 
-  status(taskId: string): Promise<StatusResult> {
+  async status(taskId: string): Promise<StatusResult> {
+    await this.caughtUp();
     return this.parts.executor.status(taskId);
   }
 
-  detail(taskId: string): Promise<TaskDetail> {
+  async detail(taskId: string): Promise<TaskDetail> {
+    await this.caughtUp();
     return this.parts.executor.detail(taskId);
   }
 
   /** The task's ledger events in order, with the time each step took. */
-  timeline(taskId: string): Timeline {
+  async timeline(taskId: string): Promise<Timeline> {
+    await this.caughtUp();
     const events = this.parts.ledger.forTask(taskId).map(forClients);
     const start = events[0] ? Date.parse(events[0].ts) : 0;
     return {
@@ -107,7 +117,8 @@ export class HiveService {
     };
   }
 
-  list(query: TaskListQuery): TaskList {
+  async list(query: TaskListQuery): Promise<TaskList> {
+    await this.caughtUp();
     return this.parts.view.list(query, this.stuckCriteria());
   }
 
@@ -116,6 +127,7 @@ export class HiveService {
    * committed, with its task's delivery state as of delivery.
    */
   async *live(afterId: number | null, signal?: AbortSignal): AsyncGenerator<LiveEvent> {
+    if (afterId === null) await this.caughtUp();
     const from = afterId ?? this.parts.ledger.lastId();
     for await (const event of followLedger(this.parts.ledger, from, signal)) {
       const state = event.task_id ? (this.parts.view.get(event.task_id)?.state ?? null) : null;
@@ -123,13 +135,15 @@ export class HiveService {
     }
   }
 
-  lastEventId(): number {
+  async lastEventId(): Promise<number> {
+    await this.caughtUp();
     return this.parts.ledger.lastId();
   }
 
   // Health ---------------------------------------------------------------------------------
 
-  bots(): BotsHealth {
+  async bots(): Promise<BotsHealth> {
+    await this.caughtUp();
     const { view, bots, presence, longRunningMs } = this.parts;
     return botsHealth({
       now: this.parts.now(),
@@ -231,7 +245,8 @@ export class HiveService {
   }
 
   /** How many tasks a filter matches now (the dashboard shows it before a bulk action is confirmed). */
-  count(filter: Omit<TaskListQuery, 'cursor' | 'limit'>): number {
+  async count(filter: Omit<TaskListQuery, 'cursor' | 'limit'>): Promise<number> {
+    await this.caughtUp();
     return this.parts.view.count(filter, this.stuckCriteria());
   }
 
@@ -241,6 +256,7 @@ export class HiveService {
 
   /** One task's whole story: its row, its file, every event, its response, and its lineage. */
   async exportTask(taskId: string): Promise<TaskHistory> {
+    await this.caughtUp();
     requireTask(this.parts, taskId);
     const detail = await this.detail(taskId);
     return {

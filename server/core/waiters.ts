@@ -89,6 +89,11 @@ export class Waiters<T> {
     }
   }
 
+  /** Whether any request waits for the task now (so a store need not fetch an answer nobody awaits). */
+  has(taskId: string): boolean {
+    return this.byTask.has(taskId);
+  }
+
   wake(taskId: string, value: T): void {
     for (const waiter of [...(this.byTask.get(taskId) ?? [])]) waiter.settle({ kind: 'woken', value });
   }

@@ -52,7 +52,7 @@ describe('bulk', () => {
       return status.state === 'finished' ? status : null;
     }, 20_000);
     expect(done).toMatchObject({ matched: 120, done: 120, failed: 0, errors: [] });
-    expect(hive.service.count({ bot_id: 'BEE-002', state: 'cancelled' })).toBe(120);
+    expect(await hive.service.count({ bot_id: 'BEE-002', state: 'cancelled' })).toBe(120);
     expect(hive.view.get('BULK-LATE')?.state).toBe('waiting');
     expect(hive.view.get('OTHER-0')?.state).toBe('waiting');
     expect((await readdir(path.join(hive.paths.tasks, 'BEE-002'))).map((f) => f.replace(/^\d+T\d+Z-/, ''))).toEqual([
@@ -111,9 +111,9 @@ describe('the stuck filter', () => {
     await eventually(
       () => hive.view.get('SERVED-1')?.claimed_by_bee === 'bee-gone' && hive.view.get('SERVED-0')?.claimed_by,
     );
-    const stuck = hive.service.list({ stuck: true, limit: 50 }).items.map((r) => r.task_id);
+    const stuck = (await hive.service.list({ stuck: true, limit: 50 })).items.map((r) => r.task_id);
     expect(stuck.sort()).toEqual(['SERVED-1', 'UNSERVED-0', 'UNSERVED-1']);
-    expect(hive.service.count({ stuck: true })).toBe(3);
+    expect(await hive.service.count({ stuck: true })).toBe(3);
   });
 });
 

@@ -26,7 +26,10 @@ describe('pause and resume', () => {
     );
     expect(await inbox('BEE-009')).toEqual([]);
     expect(await hive.service.status('TASK-P1')).toMatchObject({ status: 'active', state: 'held' });
-    expect(hive.service.bots().bots.find((b) => b.bot_id === 'BEE-009')).toMatchObject({ paused: true, held: 3 });
+    expect((await hive.service.bots()).bots.find((b) => b.bot_id === 'BEE-009')).toMatchObject({
+      paused: true,
+      held: 3,
+    });
 
     expect(await hive.service.resume('BEE-009', 'test')).toEqual({ bot_id: 'BEE-009', paused: false, held: 0 });
     expect((await inbox('BEE-009')).map((f) => f.replace(/^\d{8}T\d{9}Z-/, ''))).toEqual([

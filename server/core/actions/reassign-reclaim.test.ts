@@ -96,7 +96,7 @@ describe('reclaim', () => {
     await claimAsBee(root(), 'TASK-S1', 'bee-dead');
     await setStatusAsBee(root(), task_path, 'in_progress');
     await eventually(() => hive.view.get('TASK-S1')?.state === 'in_progress');
-    expect(hive.service.bots().warnings).toEqual([
+    expect((await hive.service.bots()).warnings).toEqual([
       expect.objectContaining({ code: 'stale_claim', task_id: 'TASK-S1', bee: 'bee-dead' }),
     ]);
 
@@ -105,7 +105,7 @@ describe('reclaim', () => {
     expect(JSON.parse(await readFile(path.join(root(), task_path), 'utf8'))).toMatchObject({ status: 'active' });
     expect(hive.view.get('TASK-S1')).toMatchObject({ state: 'waiting', status: 'active', claimed_by: null });
     // No stale claim now: it waits (and says no live bee serves its bot).
-    expect(hive.service.bots().warnings.map((w) => w.code)).toEqual(['no_live_bee']);
+    expect((await hive.service.bots()).warnings.map((w) => w.code)).toEqual(['no_live_bee']);
 
     expect(await claimAsBee(root(), 'TASK-S1', 'bee-b')).toBe(true);
     await eventually(() => hive.view.get('TASK-S1')?.state === 'claimed');
@@ -119,7 +119,7 @@ describe('reclaim', () => {
     await claimAsBee(root(), 'TASK-S5', 'bee-dead');
     await setStatusAsBee(root(), task_path, 'blocked');
     await eventually(() => hive.view.get('TASK-S5')?.state === 'blocked');
-    expect(hive.service.bots().warnings).toEqual([
+    expect((await hive.service.bots()).warnings).toEqual([
       expect.objectContaining({
         code: 'stale_claim',
         task_id: 'TASK-S5',

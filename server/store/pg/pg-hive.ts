@@ -1,0 +1,208 @@
+/**
+ * One server of a hive kept in PostgreSQL (DESIGN §9): the database holds the truth
+ * (tasks, claims with leases, answers, bees, pauses and the append-only ledger); this
+ * server holds a mirror of the ledger and its read models, fed in commit order, so list,
+ * health, timelines, export and the live stream are the same code as the embedded hive's
+ * and cost no database round trip. Any number of servers may run on one database.
+ */
+import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Health } from '../../contracts/health';
+import type { CancelledOutcome, CompletedResponse } from '../../contracts/task';
+import type { LedgerEvent } from '../../contracts/ledger';
+import { BotView } from '../../core/bot-view';
+import { Executor } from '../../core/executor';
+import type { CoreParts } from '../../core/hive-parts';
+import { hivePaths } from '../../core/hive-paths';
+import { Ledger } from '../../core/ledger';
+import { log } from '../../core/log';
+import { HiveMetrics } from '../../core/metrics';
+import { PerKeyQueue } from '../../core/per-key-queue';
+import { BeePresenceTracker } from '../../core/presence';
+import { processAlive } from '../../core/processes';
+import { RoutingTableStore } from '../../core/routing';
+import { HiveService } from '../../core/service';
+import { TaskView } from '../../core/task-view';
+import { Waiters } from '../../core/waiters';
+import { PgActions } from './pg-actions';
+import { PgBees } from './pg-bees';
+import { PgDb } from './pg-db';
+import { openPool } from './pg-pool';
+import { PgPresence } from './pg-presence';
+import { migrate } from './pg-schema';
+import { PgTail } from './pg-tail';
+import { PgTaskStore } from './pg-task-store';
+
+export interface PgHiveOptions {
+  /** postgres://… (HIVE_DATABASE_URL). */
+  databaseUrl: string;
+  /** Where this server reads its routing table (`.deia/routing.json` under it). */
+  root: string;
+  maxWaiters?: number;
+  /** The backstop read of the ledger, for notifications lost while the listener reconnects. */
+  pollMs?: number;
+  longRunningMs?: number;
+  presenceCheckMs?: number;
+  leaseMs?: number;
+  poolSize?: number;
+}
+
+export class PgHive {
+  readonly service: HiveService;
+  readonly ledger: Ledger;
+  readonly tail: PgTail;
+  readonly bees: PgBees;
+  private readonly db: PgDb;
+  private readonly store: PgTaskStore;
+  private readonly executor: Executor;
+  private readonly waiters: Waiters<CompletedResponse | CancelledOutcome>;
+  private readonly routing: RoutingTableStore;
+  private readonly presence: PgPresence;
+  private readonly metrics: HiveMetrics;
+  private readonly perTask = new PerKeyQueue();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly onAppended = (events: LedgerEvent[]) => this.wakeWaiters(events);
+  private closed = false;
+
+  private constructor(
+    private readonly options: PgHiveOptions,
+    private readonly mirrorFile: string,
+  ) {
+    const pool = openPool(options.databaseUrl, options.poolSize ?? 10);
+    this.db = new PgDb(pool);
+    this.ledger = new Ledger(mirrorFile, this.db);
+    const bots = new BotView(this.ledger.db);
+    const view = new TaskView(this.ledger, bots);
+    this.tail = new PgTail(pool, options.databaseUrl, this.ledger, { pollMs: options.pollMs ?? 1000 });
+    this.db.tail = this.tail;
+    this.routing = new RoutingTableStore(hivePaths(options.root).routingFile);
+    this.waiters = new Waiters(options.maxWaiters ?? 1000);
+    const now = Date.now;
+    const tracker = new BeePresenceTracker({ now, host: os.hostname(), processAlive });
+    this.metrics = new HiveMetrics({ ledger: this.ledger, view, bots, presence: tracker, waiters: this.waiters, now });
+    this.store = new PgTaskStore(this.db, this.routing);
+    this.executor = new Executor({
+      store: this.store,
+      ledger: this.ledger,
+      waiters: this.waiters,
+      view,
+      // Nothing a bee does can come before its task's row exists: there is nothing to replay.
+      onDispatched: () => undefined,
+      observeDispatch: (tasks, seconds) => this.metrics.observeDispatch(tasks, seconds),
+    });
+    const parts: CoreParts = {
+      ledger: this.ledger,
+      view,
+      bots,
+      routing: this.routing,
+      waiters: this.waiters,
+      executor: this.executor,
+      presence: tracker,
+      metrics: this.metrics,
+      perTask: this.perTask,
+      now,
+      longRunningMs: options.longRunningMs ?? 3_600_000,
+    };
+    this.presence = new PgPresence(this.db, tracker);
+    this.bees = new PgBees(this.db, parts, this.presence, options.leaseMs ?? 60_000);
+    this.service = new HiveService(
+      parts,
+      new PgActions(this.db, parts),
+      () => this.health(),
+      this.bees,
+      () => this.tail.catchUp(),
+    );
+  }
+
+  static async open(options: PgHiveOptions): Promise<PgHive> {
+    const mirrorFile = path.join(os.tmpdir(), `hive-mirror-${process.pid}-${randomBytes(4).toString('hex')}.db`);
+    const hive = new PgHive(options, mirrorFile);
+    try {
+      await hive.start();
+      return hive;
+    } catch (err) {
+      await hive.close();
+      throw err;
+    }
+  }
+
+  /** Waits end with SHUTTING_DOWN, new dispatches are refused, dispatches in flight finish, then it closes. */
+  async shutdown(graceMs = 5000): Promise<void> {
+    this.executor.stopAccepting();
+    this.waiters.closeAll();
+    await this.executor.settled(graceMs);
+    await this.close();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.executor.stopAccepting();
+    this.waiters.closeAll();
+    for (const timer of this.timers) clearInterval(timer);
+    this.ledger.events.off('appended', this.onAppended);
+    this.bees.close();
+    this.service.close();
+    this.metrics.close();
+    await this.perTask.stop();
+    await this.tail.close();
+    this.ledger.close();
+    await this.db.pool.end().catch(() => undefined);
+    await Promise.all(['', '-wal', '-shm'].map((s) => rm(this.mirrorFile + s, { force: true })));
+  }
+
+  health(): Health {
+    return {
+      status: 'ok',
+      ...this.store.counts(),
+      waiting: this.waiters.pending,
+      routing_source: this.routing.active.source,
+      ledger_last_id: this.ledger.lastId(),
+      rescans: 0,
+    };
+  }
+
+  private async start(): Promise<void> {
+    const applied = await migrate(this.db.pool);
+    if (applied.length)
+      log.info(`database schema: applied ${applied.map((m) => `${m.version} (${m.name})`).join(', ')}`);
+    await this.reloadRouting();
+    await this.tail.start();
+    this.ledger.events.on('appended', this.onAppended);
+    this.bees.start();
+    await this.store.recount();
+    await this.presence.check();
+    this.every(this.options.presenceCheckMs ?? 2000, () => this.presence.check());
+    this.every(this.options.pollMs ?? 5000, () => this.reloadRouting());
+    this.every(5000, () => this.store.recount());
+    log.info(
+      `hive in PostgreSQL: ${this.store.counts().tasks} tasks, ledger at ${this.ledger.lastId()}, routing from ${this.routing.active.source}`,
+    );
+  }
+
+  /** Waits are woken by committed events, whichever server committed them. */
+  private wakeWaiters(events: LedgerEvent[]): void {
+    for (const event of events) {
+      const taskId = event.task_id;
+      if (!taskId || !this.waiters.has(taskId)) continue;
+      if (event.event_type === 'task_cancelled') this.waiters.wake(taskId, { status: 'cancelled', task_id: taskId });
+      if (event.event_type === 'task_completed') {
+        void this.store.latestResponse(taskId).then((response) => response && this.waiters.wake(taskId, response));
+      }
+    }
+  }
+
+  private every(ms: number, work: () => Promise<void>): void {
+    const timer = setInterval(() => void work().catch((err: unknown) => log.error('background work failed', err)), ms);
+    timer.unref();
+    this.timers.push(timer);
+  }
+
+  private async reloadRouting(): Promise<void> {
+    const result = await this.routing.reload();
+    if (!result.ok) log.warnOnce(`routing:${result.error}`, result.error);
+    else if (result.changed) log.info(`routing table in force: ${result.active.source}`);
+  }
+}
