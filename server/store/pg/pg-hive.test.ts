@@ -2,39 +2,16 @@
  * The Postgres store on a real PostgreSQL (a database of its own per test, never a
  * rolled-back transaction): several servers on one database, as a team runs them.
  */
-import { mkdtemp } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTestDatabase } from '../../../scripts/lib/postgres';
 import type { Claimed } from '../../contracts/bee-protocol';
-import { PgHive, type PgHiveOptions } from './pg-hive';
+import { pgHives, type PgHives } from '../../testing/pg-hives';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+let hives: PgHives;
+afterEach(() => hives.cleanup());
 
-async function database(): Promise<string> {
-  const db = await createTestDatabase('store');
-  cleanups.push(() => db.drop());
-  return db.url;
-}
-
-async function server(databaseUrl: string, options: Partial<PgHiveOptions> = {}): Promise<PgHive> {
-  const root = await mkdtemp(path.join(os.tmpdir(), 'hive-pg-root-'));
-  const hive = await PgHive.open({ databaseUrl, root, pollMs: 200, ...options });
-  cleanups.push(() => hive.close());
-  return hive;
-}
-
-async function client(url: string): Promise<pg.Client> {
-  const c = new pg.Client({ connectionString: url });
-  c.on('error', () => undefined);
-  await c.connect();
-  cleanups.push(() => c.end().catch(() => undefined));
-  return c;
+async function database(): Promise<PgHives> {
+  hives = await pgHives();
+  return hives;
 }
 
 const task = (task_id?: string) => ({
@@ -52,16 +29,16 @@ const http = null; // operator scope: every bot
 
 describe('Postgres store: servers sharing one database', () => {
   it('three servers starting at once on an empty database build the schema once', async () => {
-    const url = await database();
-    await Promise.all([server(url), server(url), server(url)]);
-    const c = await client(url);
+    const db = await database();
+    await Promise.all([db.server(), db.server(), db.server()]);
+    const c = await db.client();
     const { rows } = await c.query<{ version: number }>('SELECT version FROM hive_migrations ORDER BY version');
     expect(rows.map((r) => r.version)).toEqual([1]);
   });
 
   it('a task dispatched on one server is claimed on another, and its answer wakes a wait on the first', async () => {
-    const url = await database();
-    const [a, b] = [await server(url), await server(url)];
+    const db = await database();
+    const [a, b] = [await db.server(), await db.server()];
     const waiting = a.service.run({ ...task('TASK-ACROSS'), wait_for_response: true, timeout_seconds: 10 }, {});
     const claimed = (await b.service.bees.claim('bee-1', { bots: ['BOT-A'], wait_seconds: 5 }, http)) as Claimed;
     expect(claimed.task_id).toBe('TASK-ACROSS');
@@ -81,8 +58,8 @@ describe('Postgres store: servers sharing one database', () => {
   });
 
   it('the same task_id sent to two servers at once is dispatched once; the other gets CONFLICT', async () => {
-    const url = await database();
-    const [a, b] = [await server(url), await server(url)];
+    const db = await database();
+    const [a, b] = [await db.server(), await db.server()];
     const outcomes = await Promise.allSettled([
       a.service.run(task('TASK-TWICE'), {}),
       b.service.run(task('TASK-TWICE'), {}),
@@ -96,18 +73,18 @@ describe('Postgres store: servers sharing one database', () => {
   });
 
   it('the ledger refuses UPDATE, DELETE and TRUNCATE', async () => {
-    const url = await database();
-    const a = await server(url);
+    const db = await database();
+    const a = await db.server();
     await a.service.run(task('TASK-LEDGER'), {});
-    const c = await client(url);
+    const c = await db.client();
     await expect(c.query("UPDATE events SET actor = 'x'")).rejects.toThrow(/append-only/);
     await expect(c.query('DELETE FROM events')).rejects.toThrow(/append-only/);
     await expect(c.query('TRUNCATE events')).rejects.toThrow(/append-only/);
   });
 
   it('a lease that runs out is released once, with two servers reaping at once; the next claim is attempt 2', async () => {
-    const url = await database();
-    const [a, b] = [await server(url, { leaseMs: 300 }), await server(url, { leaseMs: 300 })];
+    const db = await database();
+    const [a, b] = [await db.server({ leaseMs: 300 }), await db.server({ leaseMs: 300 })];
     await a.service.run(task('TASK-LEASE'), {});
     const first = (await a.service.bees.claim('doomed', { bots: ['BOT-A'], wait_seconds: 0 }, http)) as Claimed;
     await new Promise((r) => setTimeout(r, 400));
