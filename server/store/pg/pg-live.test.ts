@@ -8,7 +8,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { LedgerEvent, LiveEvent } from '../../contracts/ledger';
 import { pgHives, type PgHives } from '../../testing/pg-hives';
 import { appendEvents, eventsAfter } from './pg-events';
-import type { PgHive } from './pg-hive';
 
 let hives: PgHives;
 afterEach(() => hives.cleanup());
