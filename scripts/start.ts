@@ -70,12 +70,17 @@ async function main(): Promise<void> {
     },
   );
   await waitForServer();
-  start('bee', ['--import', 'tsx', path.join(PROJECT, 'scripts/bee.ts'), '--bot', bot, '--root', root]);
+  // In PostgreSQL there are no hive files: the bee works over HTTP, as bees on other machines do.
+  const inDatabase = Boolean(process.env.HIVE_DATABASE_URL);
+  const where = inDatabase ? ['--url', url] : ['--root', root];
+  start('bee', ['--import', 'tsx', path.join(PROJECT, 'scripts/bee.ts'), '--bot', bot, ...where]);
   console.log(
     [
       '',
-      `  Hive Control is up: ${url}  (hive: ${path.join(root, '.deia')})`,
-      `  A reference bee (${bot}) answers tasks in .deia/hive/tasks/${bot}/.`,
+      `  Hive Control is up: ${url}  (hive: ${inDatabase ? 'in PostgreSQL (HIVE_DATABASE_URL)' : path.join(root, '.deia')})`,
+      inDatabase
+        ? `  A reference bee (${bot}) answers tasks over HTTP.`
+        : `  A reference bee (${bot}) answers tasks in .deia/hive/tasks/${bot}/.`,
       `  Try: curl -X POST ${url}/api/tasks/run -H "Content-Type: application/json" \\`,
       `         -d '{"intent": "code", "title": "Create hello.py", "summary": "Write a hello world script", "wait_for_response": true}'`,
       '  Ctrl-C stops the server and the bee.',
