@@ -29,6 +29,8 @@ const EnvSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'HIVE_DATABASE_URL must be a postgres:// or postgresql:// URL')
     .optional()
     .or(z.literal('').transform(() => undefined)),
+  /** Postgres mode: where each server keeps its mirror of the ledger between runs (default: the temp dir). */
+  HIVE_MIRROR_DIR: z.string().min(1).optional(),
   /** When set, every API call needs it (Bearer), and the dashboard asks for it once. */
   HIVE_API_TOKEN: z
     .string()

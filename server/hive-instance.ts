@@ -26,7 +26,12 @@ function openHive(): Promise<OpenHive> {
     leaseMs: env.HIVE_LEASE_SECONDS * 1000,
   };
   if (env.HIVE_DATABASE_URL) {
-    return PgHive.open({ ...common, databaseUrl: env.HIVE_DATABASE_URL, pollMs: Math.min(env.HIVE_POLL_MS, 1000) });
+    return PgHive.open({
+      ...common,
+      databaseUrl: env.HIVE_DATABASE_URL,
+      pollMs: Math.min(env.HIVE_POLL_MS, 1000),
+      mirrorDir: env.HIVE_MIRROR_DIR,
+    });
   }
   return Hive.open({ ...common, pollMs: env.HIVE_POLL_MS, responseQuietMs: env.HIVE_RESPONSE_QUIET_MS });
 }

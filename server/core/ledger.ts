@@ -96,7 +96,18 @@ export class Ledger {
     file: string,
     private readonly writer: EventWriter | null = null,
   ) {
-    this.db = new Database(file);
+    this.db = new Database(file, { timeout: 0 });
+    if (writer) {
+      // A mirror is one server's own: the first write locks the file until it closes, so a
+      // second server on this machine takes another file rather than sharing this one.
+      this.db.pragma('locking_mode = EXCLUSIVE');
+      try {
+        this.db.exec('BEGIN EXCLUSIVE; COMMIT');
+      } catch (err) {
+        this.db.close();
+        throw err;
+      }
+    }
     this.db.pragma('journal_mode = WAL');
     // FULL: a commit is on disk before the request it belongs to is answered. A mirror is
     // rebuilt from the store it mirrors, so it need not be durable itself.

@@ -12,7 +12,7 @@ import { PgHive, type PgHiveOptions } from '../store/pg/pg-hive';
 
 export interface PgHives {
   url: string;
-  /** Another server on the same database. */
+  /** Another server on the same database (its mirror in a folder of its own, unless `mirrorDir` says otherwise). */
   server(options?: Partial<PgHiveOptions>): Promise<PgHive>;
   /** A plain connection to the database, as another program would hold one. */
   client(): Promise<pg.Client>;
@@ -27,7 +27,13 @@ export async function pgHives(label = 'store'): Promise<PgHives> {
     async server(options = {}) {
       const root = await mkdtemp(path.join(os.tmpdir(), 'hive-pg-root-'));
       undo.push(() => rm(root, { recursive: true, force: true }));
-      const hive = await PgHive.open({ databaseUrl: db.url, root, pollMs: 200, ...options });
+      const hive = await PgHive.open({
+        databaseUrl: db.url,
+        root,
+        pollMs: 200,
+        mirrorDir: path.join(root, 'mirror'),
+        ...options,
+      });
       undo.push(() => hive.close());
       return hive;
     },

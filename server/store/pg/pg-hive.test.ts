@@ -2,6 +2,9 @@
  * The Postgres store on a real PostgreSQL (a database of its own per test, never a
  * rolled-back transaction): several servers on one database, as a team runs them.
  */
+import { readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Claimed } from '../../contracts/bee-protocol';
 import { pgHives, type PgHives } from '../../testing/pg-hives';
@@ -102,5 +105,37 @@ describe('Postgres store: servers sharing one database', () => {
       ['doomed', 1],
       ['rescuer', 2],
     ]);
+  });
+});
+
+describe('each server mirrors the ledger', () => {
+  it('a restarted server reads only what was committed while it was down', async () => {
+    const db = await database();
+    const mirrorDir = path.join(os.tmpdir(), `hive-mirror-test-${process.pid}-${Date.now()}`);
+    const first = await db.server({ mirrorDir });
+    for (const id of ['TASK-M1', 'TASK-M2']) await first.service.run(task(id), {});
+    await first.close();
+    const other = await db.server();
+    await other.service.run(task('TASK-M3'), {});
+    const again = await db.server({ mirrorDir });
+    expect(again.tail.read).toBe(3); // TASK-M3's three events, not all nine
+    expect((await again.service.list({ limit: 10 })).items.map((r) => r.task_id).sort()).toEqual([
+      'TASK-M1',
+      'TASK-M2',
+      'TASK-M3',
+    ]);
+    await rm(mirrorDir, { recursive: true, force: true });
+  });
+
+  it('two servers on one machine mirror into files of their own', async () => {
+    const db = await database();
+    const mirrorDir = path.join(os.tmpdir(), `hive-mirror-test-${process.pid}-${Date.now()}`);
+    const [a, b] = [await db.server({ mirrorDir }), await db.server({ mirrorDir })];
+    await a.service.run(task('TASK-SHARED-DIR'), {});
+    expect(await b.service.status('TASK-SHARED-DIR')).toMatchObject({ state: 'waiting' });
+    expect((await readdir(mirrorDir)).filter((f) => f.endsWith('.db'))).toHaveLength(2);
+    await a.close();
+    await b.close();
+    await rm(mirrorDir, { recursive: true, force: true });
   });
 });

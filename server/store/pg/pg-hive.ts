@@ -5,8 +5,6 @@
  * health, timelines, export and the live stream are the same code as the embedded hive's
  * and cost no database round trip. Any number of servers may run on one database.
  */
-import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Health } from '../../contracts/health';
@@ -16,7 +14,7 @@ import { BotView } from '../../core/bot-view';
 import { Executor } from '../../core/executor';
 import type { CoreParts } from '../../core/hive-parts';
 import { hivePaths } from '../../core/hive-paths';
-import { Ledger } from '../../core/ledger';
+import { type Ledger } from '../../core/ledger';
 import { log } from '../../core/log';
 import { HiveMetrics } from '../../core/metrics';
 import { PerKeyQueue } from '../../core/per-key-queue';
@@ -29,6 +27,7 @@ import { Waiters } from '../../core/waiters';
 import { PgActions } from './pg-actions';
 import { PgBees } from './pg-bees';
 import { PgDb } from './pg-db';
+import { openMirror } from './pg-mirror';
 import { openPool } from './pg-pool';
 import { PgPresence } from './pg-presence';
 import { migrate } from './pg-schema';
@@ -47,6 +46,8 @@ export interface PgHiveOptions {
   presenceCheckMs?: number;
   leaseMs?: number;
   poolSize?: number;
+  /** Where this server keeps its mirror of the ledger between runs (HIVE_MIRROR_DIR). */
+  mirrorDir?: string;
 }
 
 export class PgHive {
@@ -68,11 +69,12 @@ export class PgHive {
 
   private constructor(
     private readonly options: PgHiveOptions,
-    private readonly mirrorFile: string,
+    db: PgDb,
+    ledger: Ledger,
   ) {
-    const pool = openPool(options.databaseUrl, options.poolSize ?? 10);
-    this.db = new PgDb(pool);
-    this.ledger = new Ledger(mirrorFile, this.db);
+    const pool = db.pool;
+    this.db = db;
+    this.ledger = ledger;
     const bots = new BotView(this.ledger.db);
     const view = new TaskView(this.ledger, bots);
     this.tail = new PgTail(pool, options.databaseUrl, this.ledger, { pollMs: options.pollMs ?? 1000 });
@@ -117,13 +119,20 @@ export class PgHive {
   }
 
   static async open(options: PgHiveOptions): Promise<PgHive> {
-    const mirrorFile = path.join(os.tmpdir(), `hive-mirror-${process.pid}-${randomBytes(4).toString('hex')}.db`);
-    const hive = new PgHive(options, mirrorFile);
+    const db = new PgDb(openPool(options.databaseUrl, options.poolSize ?? 10));
+    let hive: PgHive | undefined;
     try {
+      // The schema first: the mirror is named after the hive it describes.
+      const applied = await migrate(db.pool);
+      if (applied.length)
+        log.info(`database schema: applied ${applied.map((m) => `${m.version} (${m.name})`).join(', ')}`);
+      const { ledger } = await openMirror(db, options.mirrorDir ?? path.join(os.tmpdir(), 'hive-control-mirror'));
+      hive = new PgHive(options, db, ledger);
       await hive.start();
       return hive;
     } catch (err) {
-      await hive.close();
+      if (hive) await hive.close();
+      else await db.pool.end().catch(() => undefined);
       throw err;
     }
   }
@@ -150,7 +159,6 @@ export class PgHive {
     await this.tail.close();
     this.ledger.close();
     await this.db.pool.end().catch(() => undefined);
-    await Promise.all(['', '-wal', '-shm'].map((s) => rm(this.mirrorFile + s, { force: true })));
   }
 
   health(): Health {

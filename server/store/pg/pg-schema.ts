@@ -76,6 +76,10 @@ CREATE TABLE bots (
   bot_id text PRIMARY KEY,
   paused boolean NOT NULL DEFAULT false
 );
+
+-- Which hive this is: a server's mirror of another hive's ledger is never taken for this one's.
+CREATE TABLE hive_meta (hive_id uuid NOT NULL DEFAULT gen_random_uuid(), created_at timestamptz NOT NULL DEFAULT now());
+INSERT INTO hive_meta DEFAULT VALUES;
 `,
   },
 ];

@@ -26,6 +26,8 @@ export class PgTail {
   private readonly reachers: { id: number; resolve: () => void; reject: (err: unknown) => void }[] = [];
   /** How often the listening connection was (re)opened: 1 while it never dropped. */
   listens = 0;
+  /** Events read from the database since this server started. */
+  read = 0;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -71,6 +73,7 @@ export class PgTail {
           for (;;) {
             const page = await eventsAfter(this.pool, this.mirror.lastId(), PAGE);
             this.mirror.ingest(page);
+            this.read += page.length;
             this.settleReachers();
             if (page.length < PAGE) break;
           }
