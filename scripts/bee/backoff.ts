@@ -19,6 +19,8 @@ export function formatSeconds(ms: number): string {
 export function describeNetworkError(err: unknown): string {
   const error = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
   if (error.name === 'TimeoutError') return 'no reply in time';
+  // undici's name for a connection the server closed mid-request (a server killed, a long-poll cut with it).
+  if (error.cause?.code === 'UND_ERR_SOCKET') return 'connection cut';
   return error.cause?.code ?? error.cause?.message ?? error.message ?? String(err);
 }
 

@@ -1,10 +1,14 @@
 /**
- * The HTTP bee's client against a stand-in server (node:http): it waits out a server that is
+ * The HTTP bee's client against stand-in servers (node:http): it waits out a server that is
  * down or failing, says so once per longer wait and once when back, and turns what waiting
  * cannot fix into errors the bee acts on: a refused token, a lost lease, a reply outside the contract.
+ * Given several servers of one hive, it sends a request that one cannot take to the next at
+ * once (a long-poll cut by its server's death included), and waits only once all failed it.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
+import { eventually } from '../../server/testing/temp-hive';
+import { taskFile } from '../../server/testing/tasks';
 import { freePort } from '../lib/server-process';
 import { AuthError, HiveClient, HttpError, LeaseLostError, ProtocolError } from './hive-client';
 
@@ -13,20 +17,24 @@ type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void
 const TOKEN = 'A'.repeat(32);
 const LEASE = { task_id: 'TASK-1', attempt: 1, state: 'in_progress', lease_expires_at: '2030-01-01T00:00:00.000Z' };
 
-let server: Server | null = null;
-afterEach(async () => {
-  server?.closeAllConnections();
-  await new Promise((resolve) => server?.close(resolve) ?? resolve(null));
-  server = null;
-});
+const servers = new Set<Server>();
+afterEach(() => Promise.all([...servers].map(close)));
 
-function listen(port: number, handler: Handler): Promise<void> {
-  server = createServer((req, res) => {
+/** Ends the stand-in as a killed server would end: every connection cut, the port closed. */
+function close(server: Server): Promise<void> {
+  servers.delete(server);
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+function listen(port: number, handler: Handler): Promise<Server> {
+  const server = createServer((req, res) => {
     let body = '';
     req.on('data', (d: Buffer) => (body += d.toString()));
     req.on('end', () => handler(req, body, res));
   });
-  return new Promise((resolve) => server!.listen(port, '127.0.0.1', resolve));
+  servers.add(server);
+  return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)));
 }
 
 const reply = (res: ServerResponse, status: number, json?: unknown) => {
@@ -169,5 +177,130 @@ describe('the bee protocol client', () => {
     stop.abort(new Error('stopping'));
     await expect(claimed).rejects.toThrow('stopping');
     await requestEnded;
+  });
+});
+
+describe('the bee protocol client with several servers of one hive', () => {
+  const at = (port: number) => `http://127.0.0.1:${port}`;
+  /** A backoff no test outlasts: a request that waited would time the test out. */
+  const NO_WAIT = { firstMs: 60_000, maxMs: 60_000 };
+  const several = (ports: number[], lines: string[], backoff = NO_WAIT) =>
+    new HiveClient({ url: ports.map(at), token: TOKEN, log: (line) => lines.push(line), backoff });
+
+  /** A stand-in that counts the requests it gets and answers each with `answer`. */
+  async function counting(answer: (res: ServerResponse, body: string) => void) {
+    const port = await freePort();
+    const seen: string[] = [];
+    await listen(port, (req, body, res) => {
+      seen.push(`${req.url} ${body}`);
+      answer(res, body);
+    });
+    return { port, seen };
+  }
+
+  it('sends a request that a server refuses, or answers 502, 503 or 504, to the next at once; later ones start where it worked', async () => {
+    const dead = await freePort();
+    const badGateway = await counting((res) => reply(res, 502));
+    const shuttingDown = await counting((res) =>
+      reply(res, 503, envelope('SHUTTING_DOWN', 'The server is shutting down.')),
+    );
+    const gatewayTimeout = await counting((res) => reply(res, 504));
+    const good = await counting((res) => reply(res, 200, LEASE));
+    const lines: string[] = [];
+    const client = several([dead, badGateway.port, shuttingDown.port, gatewayTimeout.port, good.port], lines);
+
+    const token = 'T'.repeat(32);
+    expect(await client.renew('TASK-1', token, signal())).toEqual(LEASE);
+    expect(lines).toEqual([
+      `server ${at(dead)} unreachable (ECONNREFUSED); using ${at(badGateway.port)}`,
+      `server ${at(badGateway.port)} unreachable (HTTP 502); using ${at(shuttingDown.port)}`,
+      `server ${at(shuttingDown.port)} unreachable (The server is shutting down.); using ${at(gatewayTimeout.port)}`,
+      `server ${at(gatewayTimeout.port)} unreachable (HTTP 504); using ${at(good.port)}`,
+    ]);
+    // Each server got the same request once; the one that answered is where the next request goes.
+    for (const { seen } of [badGateway, shuttingDown, gatewayTimeout])
+      expect(seen).toEqual([`/api/tasks/TASK-1/lease {"lease_token":"${token}"}`]);
+    expect(client.url).toBe(at(good.port));
+    expect(await client.respond('TASK-1', { lease_token: token, content: '# Done' }, signal())).toEqual(LEASE);
+    expect(good.seen).toHaveLength(2);
+    expect(badGateway.seen).toHaveLength(1);
+    expect(lines).toHaveLength(4);
+  });
+
+  it('says once that it moved when requests in flight meet the dead server together', async () => {
+    const dead = await freePort();
+    const good = await counting((res, body) =>
+      reply(res, 200, body.includes('lease_token') ? LEASE : { cancel: [], live_seconds: 30 }),
+    );
+    const lines: string[] = [];
+    const client = several([dead, good.port], lines);
+    await Promise.all([
+      client.heartbeat('BEE-001', beat, signal()),
+      client.renew('TASK-1', 'T'.repeat(32), signal()),
+      client.heartbeat('BEE-001', beat, signal()),
+    ]);
+    expect(good.seen).toHaveLength(3);
+    expect(lines).toEqual([`server ${at(dead)} unreachable (ECONNREFUSED); using ${at(good.port)}`]);
+  });
+
+  it("re-issues a long-poll claim cut by its server's death on the next server at once", async () => {
+    const dying = await freePort();
+    let arrived!: () => void;
+    const claimArrived = new Promise<void>((resolve) => (arrived = resolve));
+    // Holds the claim open, as a server with nothing to hand out yet.
+    const first = await listen(dying, () => arrived());
+    const claimed = {
+      task_id: 'TASK-1',
+      attempt: 1,
+      lease_token: 'L'.repeat(32),
+      lease_expires_at: LEASE.lease_expires_at,
+    };
+    const next = await counting((res) => reply(res, 200, { ...claimed, task: taskFile('TASK-1') }));
+    const lines: string[] = [];
+    const claim = several([dying, next.port], lines).claim('BEE-001', { ...beat, wait_seconds: 25 }, signal());
+    await claimArrived;
+    await close(first);
+    expect(await claim).toMatchObject(claimed);
+    expect(next.seen).toEqual(['/api/bees/BEE-001/claim {"bots":["BEE-001"],"wait_seconds":25}']);
+    expect(lines).toEqual([`server ${at(dying)} unreachable (connection cut); using ${at(next.port)}`]);
+  });
+
+  it('waits with backoff only once every server failed the request, then tries them all again', async () => {
+    const [a, b] = [await freePort(), await freePort()];
+    const lines: string[] = [];
+    const claim = several([a, b], lines, { firstMs: 10, maxMs: 40 }).claim(
+      'BEE-001',
+      { ...beat, wait_seconds: 0 },
+      signal(),
+    );
+    await eventually(() => lines.filter((line) => line.includes('retrying in 0.04 s')).length > 0);
+    await listen(b, (_req, _body, res) => reply(res, 204));
+    expect(await claim).toBeNull();
+    // A move, then one line per longer wait (10, 20, 40 ms: the cap), then where it reconnected.
+    const waiting = /^all 2 servers unreachable \(http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED\), retrying in /;
+    expect(lines).toEqual([
+      `server ${at(a)} unreachable (ECONNREFUSED); using ${at(b)}`,
+      expect.stringMatching(new RegExp(waiting.source + '0.01 s$')),
+      expect.stringMatching(new RegExp(waiting.source + '0.02 s$')),
+      expect.stringMatching(new RegExp(waiting.source + '0.04 s$')),
+      `reconnected to ${at(b)}`,
+    ]);
+  });
+
+  it('waits on a server that answers 500 or 429, rather than leaving it: it is there, and may hold the answer', async () => {
+    let calls = 0;
+    const busy = await counting((res) =>
+      ++calls === 1 ? reply(res, 429, envelope('TOO_MANY_WAITERS', 'Too many waiters.')) : reply(res, 200, LEASE),
+    );
+    const other = await counting((res) => reply(res, 200, LEASE));
+    const lines: string[] = [];
+    const client = several([busy.port, other.port], lines, { firstMs: 10, maxMs: 40 });
+    expect(await client.renew('TASK-1', 'T'.repeat(32), signal())).toEqual(LEASE);
+    expect(busy.seen).toHaveLength(2);
+    expect(other.seen).toEqual([]);
+    expect(lines).toEqual([
+      `server ${at(busy.port)} unreachable (Too many waiters.), retrying in 0.01 s`,
+      `reconnected to ${at(busy.port)}`,
+    ]);
   });
 });

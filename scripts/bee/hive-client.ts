@@ -4,6 +4,12 @@
  * reset, timed out, 5xx, 429) is waited for with exponential backoff and jitter; what
  * waiting cannot fix (a refused token, a lost lease, a reply that breaks the contract) is
  * thrown for the caller to decide about.
+ *
+ * It may be given several servers of one hive (PostgreSQL mode: any of them answers any
+ * call, since tasks, claims and leases live in the shared database). A request that one
+ * cannot take (no connection, a connection cut, no reply in time, 502/503/504) goes to the
+ * next at once, round-robin from the server that answered last; the backoff applies only
+ * once every server failed that request.
  */
 import type { z } from 'zod';
 import {
@@ -49,8 +55,11 @@ export function describeFailure(err: unknown): string {
 }
 
 export interface HiveClientOptions {
-  /** The server's origin (and path prefix, if any), without a trailing slash. */
-  url: string;
+  /**
+   * The server's origin (and path prefix, if any), without a trailing slash; or several:
+   * the servers of one hive, tried in this order.
+   */
+  url: string | readonly string[];
   token?: string | null;
   log(line: string): void;
   /** First and longest wait between attempts while the server is unreachable. */
@@ -64,8 +73,21 @@ type BeeStatus = (typeof BEE_STATUSES)[number];
 /** What a reply of this kind is, when the server speaks no envelope (a proxy's error page). */
 const statusText = (status: number) => `HTTP ${status}`;
 
+/**
+ * Replies that say this server cannot take the request now (a proxy that lost its upstream,
+ * a server shutting down, a gateway timeout): another server of the hive may.
+ */
+const FAILOVER_STATUSES = new Set([502, 503, 504]);
+
+/** A reply, and why it is no reply from this server (`unreachable`), if it is not. */
+type Sent = { status: number; text: string; unreachable: string | null };
+
 export class HiveClient {
+  /** The servers, in the order given. */
+  readonly urls: readonly string[];
   private readonly backoff: { firstMs: number; maxMs: number };
+  /** The server that answered last (or that a request moved to since): where each request starts. */
+  private current = 0;
   /** The longest wait announced since the server was last reachable (0: reachable); logs only when it grows. */
   private announcedMs = 0;
   /** The server's clock minus ours, when the difference is too large to ignore (from the Date header). */
@@ -73,10 +95,13 @@ export class HiveClient {
 
   constructor(private readonly options: HiveClientOptions) {
     this.backoff = options.backoff ?? { firstMs: 250, maxMs: 10_000 };
+    this.urls = typeof options.url === 'string' ? [options.url] : [...options.url];
+    if (this.urls.length === 0) throw new Error('HiveClient needs at least one server URL');
   }
 
+  /** The server requests go to first: the one that answered last. */
   get url(): string {
-    return this.options.url;
+    return this.urls[this.current]!;
   }
 
   /** Now by the server's clock, as far as its Date headers tell (lease expiry times are the server's). */
@@ -84,11 +109,20 @@ export class HiveClient {
     return Date.now() + this.clockOffsetMs;
   }
 
+  /** Safe to repeat, on any server: presence is the latest beat. */
   heartbeat(bee: string, input: HeartbeatInput, signal: AbortSignal): Promise<HeartbeatReply> {
     return this.call(`/api/bees/${encodeURIComponent(bee)}/heartbeat`, input, HeartbeatReplySchema, { signal });
   }
 
-  /** A task and its lease, or null when the wait ended with nothing (204). */
+  /**
+   * A task and its lease, or null when the wait ended with nothing (204).
+   *
+   * Not idempotent, and still sent again to another server when one fails it: the failed
+   * server may have claimed a task before it died (or before its reply was cut), a lease
+   * this bee never saw. Nobody renews that lease, so it runs out (`task_claim_expired`) and
+   * the task is offered again: only later, never twice at once. A long-poll cut by its
+   * server's death is re-issued on the next server at once.
+   */
   claim(bee: string, input: ClaimInput, signal: AbortSignal): Promise<Claimed | null> {
     return this.call(`/api/bees/${encodeURIComponent(bee)}/claim`, input, ClaimedSchema, {
       signal,
@@ -105,7 +139,10 @@ export class HiveClient {
     return this.leaseCall(taskId, 'status', { lease_token: leaseToken, status }, signal);
   }
 
-  /** Safe to repeat: the server acknowledges the same answer of the same attempt again. */
+  /**
+   * Safe to repeat, on any server: the same answer of the same attempt is acknowledged again
+   * (other content gets 409), so an answer whose reply was lost with its server is resent.
+   */
   respond(taskId: string, input: ResponseInput, signal: AbortSignal): Promise<LeaseActionResult> {
     return this.leaseCall(taskId, 'response', input, signal);
   }
@@ -114,6 +151,12 @@ export class HiveClient {
     return this.leaseCall(taskId, 'release', { lease_token: leaseToken }, signal);
   }
 
+  /**
+   * Renew, status and release are safe to resend to another server when one fails them:
+   * the lease lives in the shared database. A resend after the first one took effect may be
+   * refused where the first ended the attempt (a release, status `cancelled`): 409, the
+   * lease is gone, which is what the bee wanted anyway.
+   */
   private async leaseCall(
     taskId: string,
     action: 'lease' | 'status' | 'response' | 'release',
@@ -153,31 +196,38 @@ export class HiveClient {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
     const timeoutMs = (options.waitMs ?? 0) + (this.options.requestTimeoutMs ?? 15_000);
-    for (let attempt = 0; ; attempt++) {
+    const init = { method: 'POST', headers, body: JSON.stringify(body) };
+    // The servers this request failed on since it last waited: each is asked once per round.
+    const failed = new Set<number>();
+    let at = this.current;
+    for (let attempt = 0; ;) {
       options.signal.throwIfAborted();
-      let status: number;
-      let text: string;
-      try {
-        const res = await fetch(`${this.options.url}${path}`, {
-          method: 'POST',
-          headers,
-          body: JSON.stringify(body),
-          signal: AbortSignal.any([options.signal, AbortSignal.timeout(timeoutMs)]),
-        });
-        status = res.status;
-        text = await res.text();
-        this.noteClock(res.headers.get('date'));
-      } catch (err) {
-        options.signal.throwIfAborted();
-        await this.wait(attempt, describeNetworkError(err), options.signal);
+      const { status, text, unreachable } = await this.send(`${this.urls[at]}${path}`, init, options.signal, timeoutMs);
+      if (unreachable !== null) {
+        failed.add(at);
+        const next = this.nextServer(at, failed);
+        if (next !== null) {
+          this.moveOn(at, next, unreachable);
+          at = next;
+          continue;
+        }
+        const what =
+          this.urls.length === 1
+            ? `server unreachable (${unreachable})`
+            : `all ${this.urls.length} servers unreachable (${this.urls[at]}: ${unreachable})`;
+        await this.wait(attempt++, what, options.signal);
+        failed.clear();
+        at = this.current;
         continue;
       }
-      // A server restarting, overloaded or behind a proxy that lost it: worth waiting for.
+      // A server failing or overloaded (500, 429), but there: worth waiting for.
       if (status >= 500 || status === 429) {
-        await this.wait(attempt, errorOf(status, text).message, options.signal);
+        const who = this.urls.length === 1 ? 'server' : `server ${this.urls[at]}`;
+        await this.wait(attempt++, `${who} unreachable (${errorOf(status, text).message})`, options.signal);
+        failed.clear();
         continue;
       }
-      this.reachable();
+      this.reachable(at);
       if (status === 204 && options.allowEmpty) return null;
       if (status < 200 || status >= 300) {
         const { code, message } = errorOf(status, text);
@@ -189,20 +239,62 @@ export class HiveClient {
     }
   }
 
-  private async wait(attempt: number, why: string, signal: AbortSignal): Promise<void> {
+  /**
+   * One request to one server: its reply, and why this server could not take the request
+   * (refused, reset, cut, no reply in time, a 502/503/504), if it could not.
+   */
+  private async send(url: string, init: RequestInit, signal: AbortSignal, timeoutMs: number): Promise<Sent> {
+    try {
+      const res = await fetch(url, { ...init, signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) });
+      const text = await res.text();
+      this.noteClock(res.headers.get('date'));
+      const unreachable = FAILOVER_STATUSES.has(res.status) ? errorOf(res.status, text).message : null;
+      return { status: res.status, text, unreachable };
+    } catch (err) {
+      signal.throwIfAborted();
+      return { status: 0, text: '', unreachable: describeNetworkError(err) };
+    }
+  }
+
+  /**
+   * Where a request goes after `from` failed it: the server the client moved to meanwhile
+   * (another request found it answering), else the next one round the list that this
+   * request has not failed on; null once it failed on every one.
+   */
+  private nextServer(from: number, failed: ReadonlySet<number>): number | null {
+    if (!failed.has(this.current)) return this.current;
+    for (let step = 1; step < this.urls.length; step++) {
+      const next = (from + step) % this.urls.length;
+      if (!failed.has(next)) return next;
+    }
+    return null;
+  }
+
+  private moveOn(from: number, to: number, why: string): void {
+    // Requests in flight meet a dead server together: the first to leave it says so, the others follow quietly.
+    if (this.current !== from) return;
+    this.current = to;
+    // While every server is away the backoff lines tell it; a move per retry would only repeat them.
+    if (this.announcedMs === 0)
+      this.options.log(`server ${this.urls[from]} unreachable (${why}); using ${this.urls[to]}`);
+  }
+
+  /** Waits before the request's next round; `what` is what went wrong, for the log. */
+  private async wait(attempt: number, what: string, signal: AbortSignal): Promise<void> {
     const { nominalMs, delayMs } = backoffDelay(attempt, this.backoff.firstMs, this.backoff.maxMs);
     // Every request waiting on the server announces its wait; only a longer one is news.
     if (nominalMs > this.announcedMs) {
       this.announcedMs = nominalMs;
-      this.options.log(`server unreachable (${why}), retrying in ${formatSeconds(nominalMs)}`);
+      this.options.log(`${what}, retrying in ${formatSeconds(nominalMs)}`);
     }
     await sleep(delayMs, signal);
   }
 
-  private reachable(): void {
+  private reachable(at: number): void {
+    this.current = at;
     if (this.announcedMs === 0) return;
     this.announcedMs = 0;
-    this.options.log('reconnected');
+    this.options.log(this.urls.length === 1 ? 'reconnected' : `reconnected to ${this.urls[at]}`);
   }
 
   /**

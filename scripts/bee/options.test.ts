@@ -1,4 +1,4 @@
-/** The bee's options: --exec-lane and --config pick the command per lane, --url and --token pick a server to work for over HTTP; bad config files, misspelt flags and --root with --url are usage errors that say why. */
+/** The bee's options: --exec-lane and --config pick the command per lane, --url (once or more, or a list) and --token pick the servers to work for over HTTP; bad config files, misspelt flags and --root with --url are usage errors that say why. */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ensureHiveDirs, hivePaths } from '../../server/core/hive-paths';
 import { writeTask } from '../../server/core/task-files';
-import { parseBeeArgs, UsageError } from './options';
+import { BEE_USAGE, parseBeeArgs, UsageError } from './options';
 import { taskFile } from '../../server/testing/tasks';
 
 const run = promisify(execFile);
@@ -113,8 +113,8 @@ describe('--url URL and --token TOKEN', () => {
   const parse = (argv: string[], env: Record<string, string> = {}) => parseBeeArgs(argv, env as NodeJS.ProcessEnv);
 
   it('work over HTTP: the URL without a trailing slash, the token from the flag, else a bee token, else the operator token', () => {
-    expect(parse(['--url', 'http://hive:8010/'])).toMatchObject({ url: 'http://hive:8010', token: null });
-    expect(parse(['--url', 'https://hive.example/hive/'])).toMatchObject({ url: 'https://hive.example/hive' });
+    expect(parse(['--url', 'http://hive:8010/'])).toMatchObject({ url: ['http://hive:8010'], token: null });
+    expect(parse(['--url', 'https://hive.example/hive/'])).toMatchObject({ url: ['https://hive.example/hive'] });
     const env = { HIVE_BEE_TOKEN: 'bee-token', HIVE_API_TOKEN: 'operator-token' };
     expect(parse(['--url', 'http://hive:8010', '--token', 'flag-token'], env).token).toBe('flag-token');
     expect(parse(['--url', 'http://hive:8010'], env).token).toBe('bee-token');
@@ -133,11 +133,49 @@ describe('--url URL and --token TOKEN', () => {
       '--root and --url do not go together: with --url the bee works over HTTP and touches no local hive folder',
     );
     // HIVE_ROOT in the environment is a default, not a request: it is ignored with --url.
-    expect(parse(['--url', 'http://hive:8010'], { HIVE_ROOT: dir }).url).toBe('http://hive:8010');
+    expect(parse(['--url', 'http://hive:8010'], { HIVE_ROOT: dir }).url).toEqual(['http://hive:8010']);
+  });
+
+  it('name several servers of one hive by repeating --url, by a comma-separated list, or both, in the order given', () => {
+    expect(parse(['--url', 'http://a:8010', '--url', 'http://b:8010/']).url).toEqual([
+      'http://a:8010',
+      'http://b:8010',
+    ]);
+    expect(parse(['--url', 'http://a:8010,https://b.example/hive/']).url).toEqual([
+      'http://a:8010',
+      'https://b.example/hive',
+    ]);
+    expect(parse(['--url', ' http://a:8010 , http://b:8010', '--url', 'http://c:8010']).url).toEqual([
+      'http://a:8010',
+      'http://b:8010',
+      'http://c:8010',
+    ]);
+    // One token for all of them: the servers of one hive know the same tokens.
+    expect(parse(['--url', 'http://a:8010,http://b:8010'], { HIVE_BEE_TOKEN: 'bee-token' }).token).toBe('bee-token');
+  });
+
+  it.each([
+    [['--url', 'http://a:8010,hive:8010'], '--url must start with http:// or https://; got "hive:8010"'],
+    [
+      ['--url', 'http://a:8010', '--url', 'not a url'],
+      `--url must be the server's address, such as http://127.0.0.1:8010; got "not a url"`,
+    ],
+    [
+      ['--url', 'http://a:8010,,http://b:8010'],
+      '--url "http://a:8010,,http://b:8010" has an empty entry: separate the servers with single commas, such as http://a:8010,http://b:8010',
+    ],
+    [
+      ['--url', 'http://a:8010,'],
+      '--url "http://a:8010," has an empty entry: separate the servers with single commas, such as http://a:8010,http://b:8010',
+    ],
+    [['--url', 'http://a:8010/', '--url', 'http://a:8010'], '--url lists http://a:8010 twice'],
+  ])('with several servers, %j is refused, naming the bad one', (argv, message) => {
+    expect(usageError(argv)).toBe(message);
   });
 
   it.each([
     [['--url', 'hive:8010'], '--url must start with http:// or https://; got "hive:8010"'],
+    [['--url', ''], `--url must be the server's address, such as http://127.0.0.1:8010; got ""`],
     [['--url', 'not a url'], `--url must be the server's address, such as http://127.0.0.1:8010; got "not a url"`],
     [['--token', 'secret'], '--token only applies with --url'],
   ])('%j is a usage error that says why', (argv, message) => {
@@ -195,6 +233,23 @@ describe('npm run bee', () => {
       code: 2,
       stderr: expect.stringMatching(/^bee: --root and --url do not go together/),
     });
+  });
+
+  it('exits with 2 and names the bad server when one in a list of --url is not a URL', async () => {
+    const failure = await run(
+      process.execPath,
+      ['--import', 'tsx', BEE_ENTRY, '--url', 'http://127.0.0.1:1,ftp://hive', '--bot', 'BEE-001'],
+      { timeout: 60_000 },
+    ).catch((err: { code: number; stderr: string }) => err);
+    expect(failure).toMatchObject({
+      code: 2,
+      stderr: 'bee: --url must start with http:// or https://; got "ftp://hive"\n',
+    });
+  });
+
+  it('--help tells how to name several servers', () => {
+    expect(BEE_USAGE).toContain('repeat --url or give a\n');
+    expect(BEE_USAGE).toContain('comma-separated list: --url http://a:8010,http://b:8010');
   });
 
   it('exits with 2 and says what is wrong with a bad config file', async () => {

@@ -16,7 +16,9 @@ tasks a server hands it over HTTP.
 Options:
   --bot ID               bot id whose folder to serve (default ${DEFAULT_BOT_ID})
   --root DIR             HIVE_ROOT (default: $HIVE_ROOT or the working directory)
-  --url URL              work for the server at URL over HTTP instead of through a hive folder
+  --url URL              work for the server at URL over HTTP instead of through a hive folder;
+                         for several servers of one hive (PostgreSQL), repeat --url or give a
+                         comma-separated list: --url http://a:8010,http://b:8010
   --token TOKEN          bearer token for --url (default: $HIVE_BEE_TOKEN, else $HIVE_API_TOKEN)
   --name NAME            this bee's name in its claims and in .deia/hive/bees/NAME.json
                          (default: the bot id); give bees sharing one folder distinct names
@@ -33,13 +35,19 @@ With --url the bee needs no shared disk and touches no local .deia/hive (so --ro
 apply): it claims each task with a lease, renews the lease while it works, sends the
 response back, and waits (with backoff) while the server cannot be reached.
 
+With several URLs, a request that a server cannot take (connection refused or reset, no reply
+in time, 502, 503 or 504) goes at once to the next URL, and later requests start from the
+one that answered; the log says which server the bee moved to. The bee waits with backoff
+only once every URL failed. The task in hand carries on through another server: its lease
+and its answer live in the shared database.
+
 The first Ctrl-C (SIGINT or SIGTERM) stops taking tasks and finishes the one in hand; a
 second one ends the command in hand (its whole process group) and gives the task back.`;
 
 const FLAGS = {
   bot: { type: 'string' },
   root: { type: 'string' },
-  url: { type: 'string' },
+  url: { type: 'string', multiple: true },
   token: { type: 'string' },
   name: { type: 'string' },
   exec: { type: 'string' },
@@ -62,8 +70,11 @@ export interface BeeCliOptions {
   help: boolean;
   botId: string;
   root: string;
-  /** The server to work for over HTTP; null: the hive folder at `root`. */
-  url: string | null;
+  /**
+   * The servers to work for over HTTP (one or more, in the order given; several serve one
+   * hive in PostgreSQL mode), each without a trailing slash; null: the hive folder at `root`.
+   */
+  url: readonly string[] | null;
   token: string | null;
   name: string;
   once: boolean;
@@ -84,8 +95,8 @@ export function parseFlags<F extends NonNullable<ParseArgsConfig['options']>>(ar
 }
 
 /**
- * --url and --token: the server must be an http(s) URL; the token defaults to a bee token
- * from the environment, then the operator's.
+ * --url (one server, as the bridge takes it) and --token: the server must be an http(s) URL;
+ * the token defaults to a bee token from the environment, then the operator's.
  */
 export function parseServerFlags(
   values: { url?: string; token?: string },
@@ -95,16 +106,54 @@ export function parseServerFlags(
     if (values.token !== undefined) throw new UsageError('--token only applies with --url');
     return { url: null, token: null };
   }
+  return { url: serverUrl(values.url), token: tokenOf(values, env) };
+}
+
+/**
+ * --url given once or more, each a single URL or a comma-separated list (the servers of one
+ * hive in PostgreSQL mode), and --token as in parseServerFlags. Every entry must be an
+ * http(s) URL; an empty entry or one listed twice is refused, so a typo drops no server.
+ */
+export function parseServerUrls(
+  values: { url?: string[]; token?: string },
+  env: NodeJS.ProcessEnv,
+): { url: string[] | null; token: string | null } {
+  if (values.url === undefined) {
+    if (values.token !== undefined) throw new UsageError('--token only applies with --url');
+    return { url: null, token: null };
+  }
+  const urls: string[] = [];
+  for (const given of values.url) {
+    // A lone URL is checked as it was given, so `--url ""` says what a URL should look like.
+    const entries = given.includes(',') ? given.split(',').map((part) => part.trim()) : [given];
+    for (const entry of entries) {
+      if (!entry && entries.length > 1)
+        throw new UsageError(
+          `--url "${given}" has an empty entry: separate the servers with single commas, such as http://a:8010,http://b:8010`,
+        );
+      const url = serverUrl(entry);
+      if (urls.includes(url)) throw new UsageError(`--url lists ${url} twice`);
+      urls.push(url);
+    }
+  }
+  return { url: urls, token: tokenOf(values, env) };
+}
+
+function tokenOf(values: { token?: string }, env: NodeJS.ProcessEnv): string | null {
+  return values.token ?? (env.HIVE_BEE_TOKEN || env.HIVE_API_TOKEN || null);
+}
+
+/** One server's address as the client uses it: origin and path, without a trailing slash. */
+function serverUrl(given: string): string {
   let url: URL;
   try {
-    url = new URL(values.url);
+    url = new URL(given);
   } catch {
-    throw new UsageError(`--url must be the server's address, such as http://127.0.0.1:8010; got "${values.url}"`);
+    throw new UsageError(`--url must be the server's address, such as http://127.0.0.1:8010; got "${given}"`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new UsageError(`--url must start with http:// or https://; got "${values.url}"`);
-  const token = values.token ?? (env.HIVE_BEE_TOKEN || env.HIVE_API_TOKEN || null);
-  return { url: url.origin + url.pathname.replace(/\/+$/, ''), token };
+    throw new UsageError(`--url must start with http:// or https://; got "${given}"`);
+  return url.origin + url.pathname.replace(/\/+$/, '');
 }
 
 export function parseBeeArgs(argv: string[], env: NodeJS.ProcessEnv): BeeCliOptions {
@@ -113,7 +162,7 @@ export function parseBeeArgs(argv: string[], env: NodeJS.ProcessEnv): BeeCliOpti
     throw new UsageError(
       '--root and --url do not go together: with --url the bee works over HTTP and touches no local hive folder',
     );
-  const server = parseServerFlags(values, env);
+  const server = parseServerUrls(values, env);
   const config = values.config ? loadConfig(values.config) : {};
   const bot = BotIdSchema.safeParse(values.bot ?? DEFAULT_BOT_ID);
   if (!bot.success) throw new UsageError(`--bot: ${bot.error.issues[0]?.message}`);

@@ -2,8 +2,9 @@
  * The bee over HTTP against the real server (the production build, with 3-second leases so
  * renewals happen within a test): it answers from a folder of its own that it leaves empty,
  * answers `blocked` when its command fails, outlives its lease by renewing it, stops the whole
- * command on a cancel or a lost lease, gives the task back on a second stop, waits for a
- * server that is not up yet, and ends with the server's message when its token is refused.
+ * command on a cancel or a lost lease, gives the task back on a second stop, works through
+ * the next server when the first of several refuses connections, waits for a server that
+ * is not up yet, and ends with the server's message when its token is refused.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -213,6 +214,23 @@ describe('a bee over HTTP', () => {
     await eventually(() => bee.taskInHand === id);
     const atStart = calls.heartbeat;
     await eventually(() => calls.heartbeat >= atStart + 3);
+  });
+
+  it('works through the next server when the first refuses connections (npm run bee -- --url DEAD,LIVE)', async () => {
+    const dead = `http://127.0.0.1:${await freePort()}`;
+    const id = await server.api.dispatch('BEE-FAILOVER');
+    const cwd = await tempDir();
+    const { stdout } = await run(
+      process.execPath,
+      ['--import', TSX, BEE_ENTRY, '--url', `${dead},${server.url}`, '--bot', 'BEE-FAILOVER', '--once'],
+      { cwd, env: { ...process.env, HIVE_ROOT: cwd, HIVE_BEE_TOKEN: OPERATOR_TOKEN }, timeout: 60_000 },
+    );
+    expect(stdout).toContain(`BEE-FAILOVER working for ${dead}, ${server.url} over HTTP`);
+    // Moved at once, without waiting: no backoff while another server was left to try.
+    expect(stdout).toContain(`server ${dead} unreachable (ECONNREFUSED); using ${server.url}`);
+    expect(stdout).not.toContain('retrying in');
+    expect(stdout).toContain('done: {"answered":1,"failed":0,"cancelled":0,"released":0,"lost":0}');
+    expect(await server.api.status(id)).toMatchObject({ status: 'completed', state: 'completed' });
   });
 
   it('waits for a server that is not up yet, then answers', async () => {

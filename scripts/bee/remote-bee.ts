@@ -80,7 +80,7 @@ export class RemoteBee {
   start(): Promise<void> {
     this.heartbeat.start();
     this.loop = this.run();
-    this.log(`${this.options.name} working for ${this.options.client.url} over HTTP`);
+    this.log(`${this.options.name} working for ${this.options.client.urls.join(', ')} over HTTP`);
     return Promise.resolve();
   }
 
