@@ -3,7 +3,9 @@ import { botsCommand } from './commands/bots';
 import { bulkCommand } from './commands/bulk';
 import { cancelCommand } from './commands/cancel';
 import { exportCommand } from './commands/export';
+import { importCommand } from './commands/import';
 import { listCommand } from './commands/list';
+import { migrateCommand } from './commands/migrate';
 import { pauseCommand, resumeCommand } from './commands/pause';
 import { reassignCommand } from './commands/reassign';
 import { reclaimCommand } from './commands/reclaim';
@@ -39,6 +41,8 @@ export const COMMANDS: readonly Command[] = [
   resumeCommand,
   routesCommand,
   tokensCommand,
+  migrateCommand,
+  importCommand,
 ];
 
 function find(name: string): Command {
