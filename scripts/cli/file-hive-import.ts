@@ -29,7 +29,7 @@ import { readTaskFile, scanTaskFiles, taskFilePath } from '../../server/core/tas
 import { TaskIndex } from '../../server/core/task-index';
 import { projectTask } from '../../server/core/task-projection';
 import { EVENTS_CHANNEL } from '../../server/store/pg/pg-events';
-import { migrationPlan, type Migration } from '../../server/store/pg/pg-schema';
+import { migrateWithin, type Migration } from '../../server/store/pg/pg-schema';
 import type { StoreState } from '../../server/store/pg/pg-task-rows';
 import { CliError, usageError } from './errors';
 import { EXIT } from './exit-codes';
@@ -384,26 +384,6 @@ async function taskJson(hive: FileHive, task: PlannedTask): Promise<{ json: Json
 }
 
 // The destination: one transaction -------------------------------------------------------------
-
-/** pg-schema.ts's lock for schema changes: the import takes it as `migrate` does, inside its own transaction. */
-const MIGRATION_LOCK = 0x68697665_00000001n.toString();
-
-/**
- * The steps of pg-schema.ts's migrate(), on this transaction's connection, so the schema and
- * the imported hive commit together (or neither does). Same lock, same table, same steps.
- */
-async function migrateWithin(tx: pg.PoolClient): Promise<Migration[]> {
-  await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-  await tx.query(
-    'CREATE TABLE IF NOT EXISTS hive_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
-  );
-  const { pending } = await migrationPlan(tx);
-  for (const step of pending) {
-    await tx.query(step.sql);
-    await tx.query('INSERT INTO hive_migrations (version, name) VALUES ($1, $2)', [step.version, step.name]);
-  }
-  return pending;
-}
 
 /** How much the database already holds (zero for a database with no schema yet). */
 export async function existingHive(db: pg.PoolClient): Promise<{ events: number; tasks: number }> {

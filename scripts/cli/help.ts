@@ -45,7 +45,8 @@ ${commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
 
 ${['Global flags:', ...flagLines(GLOBAL_FLAGS)].join('\n')}
 
-The server must be running (\`npm start\`); point at another one with --url or HIVE_URL.
+Most commands talk to a running server (\`npm start\`); point at another one with --url or HIVE_URL.
+\`tokens\`, \`migrate\` and \`import\` work on files and the database directly.
 
 ${EXIT_CODE_HELP}
 `;

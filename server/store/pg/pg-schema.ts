@@ -113,21 +113,27 @@ export async function migrate(pool: Pool): Promise<Migration[]> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK.toString()]);
-    await client.query(
-      'CREATE TABLE IF NOT EXISTS hive_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
-    );
-    const { pending } = await migrationPlan(client);
-    for (const step of pending) {
-      await client.query(step.sql);
-      await client.query('INSERT INTO hive_migrations (version, name) VALUES ($1, $2)', [step.version, step.name]);
-    }
+    const applied = await migrateWithin(client);
     await client.query('COMMIT');
-    return pending;
+    return applied;
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;
   } finally {
     client.release();
   }
+}
+
+/** The same, inside the caller's transaction (an import commits the schema and the hive together). */
+export async function migrateWithin(tx: PoolClient): Promise<Migration[]> {
+  await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK.toString()]);
+  await tx.query(
+    'CREATE TABLE IF NOT EXISTS hive_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
+  );
+  const { pending } = await migrationPlan(tx);
+  for (const step of pending) {
+    await tx.query(step.sql);
+    await tx.query('INSERT INTO hive_migrations (version, name) VALUES ($1, $2)', [step.version, step.name]);
+  }
+  return pending;
 }
