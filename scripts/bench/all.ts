@@ -18,6 +18,10 @@ const BENCHES: Record<string, { file: string; what: string }> = {
   remote: { file: 'scripts/bench/remote.ts', what: 'dispatch → long-polling HTTP bee; 1,000 idle long-polls' },
   export: { file: 'scripts/bench/export.ts', what: 'CSV and NDJSON export of 100,000 tasks, server RSS' },
   memory: { file: 'scripts/bench/memory.ts', what: 'server RSS over 100,000 dispatches and at rest' },
+  stores: {
+    file: 'scripts/bench/stores.ts',
+    what: 'files + SQLite vs PostgreSQL: dispatch, completion, reads of 100,000 tasks; live and two servers',
+  },
 };
 
 function main(): number {
