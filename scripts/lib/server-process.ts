@@ -72,7 +72,15 @@ export async function startServer(options: StartOptions = {}): Promise<ServerPro
   ];
   const child = spawn(process.execPath, args, {
     cwd: PROJECT_ROOT,
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', UV_THREADPOOL_SIZE: '16', HIVE_ROOT: root, ...options.env },
+    env: {
+      ...process.env,
+      NEXT_TELEMETRY_DISABLED: '1',
+      UV_THREADPOOL_SIZE: '16',
+      HIVE_ROOT: root,
+      // Postgres mode: the mirror of a test's hive goes with the test's HIVE_ROOT, not into the shared temp dir.
+      HIVE_MIRROR_DIR: path.join(root, 'mirror'),
+      ...options.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout.on('data', (d: Buffer) => (log += d.toString()));

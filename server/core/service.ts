@@ -64,11 +64,11 @@ export class HiveService {
     /** The bee protocol over HTTP (DESIGN §8), for bees with no access to the hive's files. */
     readonly bees: BeeProtocol,
     /**
-     * Resolves once the read models hold everything committed before the call. With one
-     * server they always do; with several (Postgres), a read after a write on another
-     * server must still see it.
+     * Resolves once the read models hold everything committed before the call (and, with
+     * `bees`, every bee heard before it). With one server they always do; with several
+     * (Postgres), a read after a write on another server must still see it.
      */
-    private readonly caughtUp: () => Promise<void> = () => Promise.resolve(),
+    private readonly caughtUp: (bees: boolean) => Promise<void> = () => Promise.resolve(),
   ) {
     this.bulkJobs = new BulkJobs(parts, () => this.stuckCriteria());
   }
@@ -88,23 +88,23 @@ export class HiveService {
   }
 
   async wait(taskId: string, timeoutSeconds: number, signal?: AbortSignal): Promise<WaitOutcome> {
-    await this.caughtUp();
+    await this.caughtUp(false);
     return this.parts.executor.wait(taskId, timeoutSeconds * 1000, signal);
   }
 
   async status(taskId: string): Promise<StatusResult> {
-    await this.caughtUp();
+    await this.caughtUp(false);
     return this.parts.executor.status(taskId);
   }
 
   async detail(taskId: string): Promise<TaskDetail> {
-    await this.caughtUp();
+    await this.caughtUp(false);
     return this.parts.executor.detail(taskId);
   }
 
   /** The task's ledger events in order, with the time each step took. */
   async timeline(taskId: string): Promise<Timeline> {
-    await this.caughtUp();
+    await this.caughtUp(false);
     const events = this.parts.ledger.forTask(taskId).map(forClients);
     const start = events[0] ? Date.parse(events[0].ts) : 0;
     return {
@@ -118,7 +118,7 @@ export class HiveService {
   }
 
   async list(query: TaskListQuery): Promise<TaskList> {
-    await this.caughtUp();
+    await this.caughtUp(true);
     return this.parts.view.list(query, this.stuckCriteria());
   }
 
@@ -127,7 +127,7 @@ export class HiveService {
    * committed, with its task's delivery state as of delivery.
    */
   async *live(afterId: number | null, signal?: AbortSignal): AsyncGenerator<LiveEvent> {
-    if (afterId === null) await this.caughtUp();
+    if (afterId === null) await this.caughtUp(false);
     const from = afterId ?? this.parts.ledger.lastId();
     for await (const event of followLedger(this.parts.ledger, from, signal)) {
       const state = event.task_id ? (this.parts.view.get(event.task_id)?.state ?? null) : null;
@@ -136,14 +136,14 @@ export class HiveService {
   }
 
   async lastEventId(): Promise<number> {
-    await this.caughtUp();
+    await this.caughtUp(false);
     return this.parts.ledger.lastId();
   }
 
   // Health ---------------------------------------------------------------------------------
 
   async bots(): Promise<BotsHealth> {
-    await this.caughtUp();
+    await this.caughtUp(true);
     const { view, bots, presence, longRunningMs } = this.parts;
     return botsHealth({
       now: this.parts.now(),
@@ -246,7 +246,7 @@ export class HiveService {
 
   /** How many tasks a filter matches now (the dashboard shows it before a bulk action is confirmed). */
   async count(filter: Omit<TaskListQuery, 'cursor' | 'limit'>): Promise<number> {
-    await this.caughtUp();
+    await this.caughtUp(true);
     return this.parts.view.count(filter, this.stuckCriteria());
   }
 
@@ -256,7 +256,7 @@ export class HiveService {
 
   /** One task's whole story: its row, its file, every event, its response, and its lineage. */
   async exportTask(taskId: string): Promise<TaskHistory> {
-    await this.caughtUp();
+    await this.caughtUp(false);
     requireTask(this.parts, taskId);
     const detail = await this.detail(taskId);
     return {

@@ -12,7 +12,18 @@ import type { HeartbeatInput, HeartbeatReply } from '../../contracts/bee-protoco
 import { replaceFile } from '../atomic-write';
 import { HiveError } from '../errors';
 import type { HiveParts } from '../hive-parts';
+import { isFinished } from '../actions/turn';
+import type { TaskView } from '../task-view';
 import { requireBots, type BeeScope } from './bee-scope';
+
+/**
+ * The task a bee last said it works on, unless that task has ended since: an idle bee
+ * sends claims, not heartbeats, so its last word would otherwise name a finished task.
+ */
+export function stillWorkingOn(view: Pick<TaskView, 'get'>, taskId: string | null): string | null {
+  const row = taskId ? view.get(taskId) : undefined;
+  return row && !isFinished(row) ? taskId : null;
+}
 
 /** DESIGN §6: a presence file is rewritten at least this often. */
 const FILE_EVERY_MS = 10_000;
@@ -49,7 +60,12 @@ export class Heartbeats {
   async claiming(bee: string, bots: readonly string[]): Promise<void> {
     const known = this.parts.presence.get(bee);
     if (known?.record.via === 'http')
-      await this.record(bee, known.record.bots, known.record.current_task, known.record);
+      await this.record(
+        bee,
+        known.record.bots,
+        stillWorkingOn(this.parts.view, known.record.current_task),
+        known.record,
+      );
     else await this.record(bee, [...bots], null, {});
   }
 

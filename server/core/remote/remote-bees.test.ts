@@ -231,6 +231,17 @@ describe('cancel reaches a remote bee', () => {
 });
 
 describe('heartbeats over HTTP', () => {
+  it('a bee idle again after its answer is no longer shown working on the task it finished', async () => {
+    await open();
+    await dispatch('TASK-DONE');
+    const claimed = await claim('remote-1');
+    await hive.service.bees.heartbeat('remote-1', { bots: ['BEE-001'], current_task: 'TASK-DONE' }, null);
+    await hive.service.bees.respond('TASK-DONE', { lease_token: claimed!.lease_token, content: 'done' }, null);
+    await eventually(() => hive.view.get('TASK-DONE')?.state === 'completed');
+    expect(await claim('remote-1')).toBeNull();
+    expect(hive.presence.get('remote-1')!.record.current_task).toBeNull();
+  });
+
   it('keep the bee live at every beat, and rewrite its presence file only when it changes (or every 10 s)', async () => {
     await open();
     const file = path.join(hive.paths.bees, 'remote-1.json');

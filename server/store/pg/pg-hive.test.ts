@@ -108,6 +108,21 @@ describe('Postgres store: servers sharing one database', () => {
   });
 });
 
+describe('bees over HTTP on any server', () => {
+  it('a bee idle again after its answer is no longer shown working on the task it finished', async () => {
+    const db = await database();
+    const [a, b] = [await db.server(), await db.server()];
+    await a.service.run(task('TASK-DONE-ONCE'), {});
+    const claimed = (await a.service.bees.claim('worker', { bots: ['BOT-A'], wait_seconds: 0 }, http)) as Claimed;
+    await a.service.bees.heartbeat('worker', { bots: ['BOT-A'], current_task: 'TASK-DONE-ONCE' }, http);
+    await a.service.bees.respond('TASK-DONE-ONCE', { lease_token: claimed.lease_token, content: 'done' }, http);
+    // Idle again: it asks for work on the server that heard it working.
+    expect(await a.service.bees.claim('worker', { bots: ['BOT-A'], wait_seconds: 0 }, http)).toBeNull();
+    const worker = (await b.service.bots()).bees.find((bee) => bee.bee === 'worker');
+    expect(worker).toMatchObject({ live: true, current_task: null });
+  });
+});
+
 describe('each server mirrors the ledger', () => {
   it('a restarted server reads only what was committed while it was down', async () => {
     const db = await database();

@@ -107,14 +107,17 @@ export class PgHive {
       now,
       longRunningMs: options.longRunningMs ?? 3_600_000,
     };
-    this.presence = new PgPresence(this.db, tracker);
+    this.presence = new PgPresence(this.db, tracker, view);
     this.bees = new PgBees(this.db, parts, this.presence, options.leaseMs ?? 60_000);
     this.service = new HiveService(
       parts,
       new PgActions(this.db, parts),
       () => this.health(),
       this.bees,
-      () => this.tail.catchUp(),
+      // What every server committed, and (for reads that judge bees) what every server heard.
+      async (bees) => {
+        await Promise.all([this.tail.catchUp(), bees ? this.presence.refresh() : undefined]);
+      },
     );
   }
 

@@ -8,16 +8,20 @@
 import { BEE_LIVE_SECONDS, type BeePresence } from '../../contracts/bee';
 import { SERVER_ACTOR } from '../../core/claims';
 import type { BeePresenceTracker } from '../../core/presence';
+import { stillWorkingOn } from '../../core/remote/heartbeats';
+import type { TaskView } from '../../core/task-view';
 import type { PgDb } from './pg-db';
 
 export class PgPresence {
   /** Bees with a claim open on this server (how many each): an open long-poll is a bee alive. */
   private readonly waitingBees = new Map<string, number>();
   private readSince = new Date(0);
+  private refreshing: Promise<void> | null = null;
 
   constructor(
     private readonly db: PgDb,
     private readonly tracker: BeePresenceTracker,
+    private readonly view: Pick<TaskView, 'get'>,
   ) {}
 
   async heard(
@@ -64,7 +68,7 @@ export class PgPresence {
   /** A claim is activity too; what the bee last said it serves and works on stands. */
   async claiming(bee: string, bots: readonly string[]): Promise<void> {
     const known = this.tracker.get(bee)?.record;
-    if (known) await this.heard(bee, known.bots, known.current_task, known);
+    if (known) await this.heard(bee, known.bots, stillWorkingOn(this.view, known.current_task), known);
     else await this.heard(bee, bots, null, {});
   }
 
@@ -105,15 +109,32 @@ export class PgPresence {
         })),
       );
     });
-    const { rows } = await this.db.pool.query<{ record: BeePresence; heard_at: Date; read_at: Date }>(
-      'SELECT record, heard_at, now() AS read_at FROM bees WHERE heard_at >= $1',
-      [this.readSince],
-    );
-    for (const { record, heard_at } of rows) {
-      this.tracker.seen({ ...record, heartbeat_at: heard_at.toISOString() }, heard_at.getTime());
-    }
-    // Overlapping a little: a heartbeat committed while this read ran is read next time.
-    if (rows[0]) this.readSince = new Date(rows[0].read_at.getTime() - 5000);
+    await this.refresh();
     this.tracker.check();
+  }
+
+  /**
+   * What every server heard since the last look, into this server's tracker. Reads that
+   * judge bees call it too, so a bee heard on another server shows at once; reads at the
+   * same moment share one look.
+   */
+  refresh(): Promise<void> {
+    if (this.refreshing) return this.refreshing;
+    this.refreshing = (async () => {
+      try {
+        const { rows } = await this.db.pool.query<{ record: BeePresence; heard_at: Date; read_at: Date }>(
+          'SELECT record, heard_at, now() AS read_at FROM bees WHERE heard_at >= $1',
+          [this.readSince],
+        );
+        for (const { record, heard_at } of rows) {
+          this.tracker.seen({ ...record, heartbeat_at: heard_at.toISOString() }, heard_at.getTime());
+        }
+        // Overlapping a little: a heartbeat committed while this read ran is read next time.
+        if (rows[0]) this.readSince = new Date(rows[0].read_at.getTime() - 5000);
+      } finally {
+        this.refreshing = null;
+      }
+    })();
+    return this.refreshing;
   }
 }
