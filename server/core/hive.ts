@@ -12,6 +12,7 @@ import { cancelTask } from './actions/cancel';
 import { pauseBot, releaseHeld, resumeBot } from './actions/pause';
 import { reassignTask } from './actions/reassign';
 import { reclaimTask } from './actions/reclaim';
+import { BackgroundWork, reloadRouting, shutDown } from './background';
 import { BotView } from './bot-view';
 import { claimIsLive } from './bots-health';
 import { SERVER_ACTOR } from './claims';
@@ -81,7 +82,7 @@ export class Hive {
   private readonly reactor: HiveReactor;
   private readonly remote: RemoteBees;
   private stopWatching: (() => void) | null = null;
-  private timers: NodeJS.Timeout[] = [];
+  private readonly background = new BackgroundWork();
   private rescans = 0;
   private closed = false;
 
@@ -197,17 +198,9 @@ export class Hive {
     }
   }
 
-  /**
-   * For a stopping server: pending waits end at once with SHUTTING_DOWN, new dispatches are
-   * refused with it, dispatches in flight finish (so every 200 stays true), then the hive
-   * closes. Live-stream clients see their connection drop and resume from their last event
-   * id on the next server.
-   */
-  async shutdown(graceMs = 5000): Promise<void> {
-    this.executor.stopAccepting();
-    this.waiters.closeAll();
-    await this.executor.settled(graceMs);
-    await this.close();
+  /** Stops the server's work so every reply already given stays true (background.ts), then closes. */
+  shutdown(graceMs = 5000): Promise<void> {
+    return shutDown(this, graceMs);
   }
 
   async close(): Promise<void> {
@@ -215,7 +208,7 @@ export class Hive {
     this.closed = true;
     this.executor.stopAccepting();
     this.waiters.closeAll();
-    for (const timer of this.timers) clearInterval(timer);
+    this.background.stop();
     this.remote.close();
     this.reactor.close();
     this.activity.close();
@@ -241,7 +234,7 @@ export class Hive {
   }
 
   private async start(options: HiveOptions): Promise<void> {
-    await this.reloadRouting();
+    await reloadRouting(this.routing);
     const reactor = this.reactor;
     // Watch first, then scan: a file landing in between is seen by one or the other,
     // and every reaction is idempotent.
@@ -250,7 +243,7 @@ export class Hive {
       taskFileTouched: (location, botId, fileName) => void reactor.taskFileTouched(location, botId, fileName),
       claimTouched: (taskId) => void reactor.claimTouched(taskId),
       beeTouched: (name) => void reactor.beeTouched(name),
-      routingFileTouched: () => void this.reloadRouting(),
+      routingFileTouched: () => void reloadRouting(this.routing),
       error: (err) => log.error('watcher error', err),
     });
     await rebuildTaskIndex(this.parts);
@@ -260,17 +253,11 @@ export class Hive {
     await reactor.rescanBees(true);
     this.reconciled = reconcileBeeState(this.parts, this.activity);
     await this.remote.start();
-    this.every(options.pollMs ?? 5000, () => this.rescan());
-    this.every(options.presenceCheckMs ?? 2000, () => this.checkBees());
+    this.background.every(options.pollMs ?? 5000, () => this.rescan());
+    this.background.every(options.presenceCheckMs ?? 2000, () => this.checkBees());
     log.info(
       `hive at ${this.paths.root}: ${this.tasks.size} tasks, ${this.responses.size} responses, routing from ${this.routing.active.source}`,
     );
-  }
-
-  private every(ms: number, work: () => Promise<void>): void {
-    const timer = setInterval(() => void work().catch((err: unknown) => log.error('background work failed', err)), ms);
-    timer.unref();
-    this.timers.push(timer);
   }
 
   /** The slow fallback for file systems that lose events, and the retry of completions a full disk held back. */
@@ -278,7 +265,7 @@ export class Hive {
     await Promise.all([
       this.reactor.rescanResponses('poll'),
       this.reactor.rescanBees(),
-      this.reloadRouting(),
+      reloadRouting(this.routing),
       this.activity.retryUnrecorded(),
     ]);
     this.rescans++;
@@ -299,11 +286,5 @@ export class Hive {
         await this.activity.cancelled(row.task_id, { reason: 'the bee holding it is gone' }, SERVER_ACTOR);
       });
     }
-  }
-
-  private async reloadRouting(): Promise<void> {
-    const result = await this.routing.reload();
-    if (!result.ok) log.warnOnce(`routing:${result.error}`, result.error);
-    else if (result.changed) log.info(`routing table in force: ${result.active.source}`);
   }
 }

@@ -8,6 +8,15 @@ interface Waiting {
   wake: () => void;
 }
 
+/** Ledger events after which a task may be waiting for a bee: each wakes a claim for its bot. */
+export const WAITING_AGAIN: ReadonlySet<string> = new Set([
+  'task_dispatched',
+  'task_released',
+  'task_claim_released',
+  'task_claim_expired',
+  'task_reassigned',
+]);
+
 export class ClaimWaiters {
   /** In arrival order, so the longest wait is woken first. */
   private readonly waiting = new Set<Waiting>();

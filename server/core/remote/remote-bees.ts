@@ -20,20 +20,11 @@ import { log } from '../log';
 import type { TaskActivity } from '../task-activity';
 import type { BeeProtocol } from './bee-protocol';
 import { requireBots, type BeeScope } from './bee-scope';
-import { ClaimWaiters } from './claim-waiters';
+import { ClaimWaiters, WAITING_AGAIN } from './claim-waiters';
 import { Claiming } from './claiming';
 import { Heartbeats } from './heartbeats';
 import { LeaseCalls } from './lease-calls';
 import { LeaseBook } from './leases';
-
-/** Events after which a task may be waiting in its inbox for a bee. */
-const WAITING_AGAIN = new Set([
-  'task_dispatched',
-  'task_released',
-  'task_claim_released',
-  'task_claim_expired',
-  'task_reassigned',
-]);
 
 export interface RemoteBeesOptions {
   leaseMs: number;

@@ -20,20 +20,11 @@ import type { CoreParts } from '../../core/hive-parts';
 import { log } from '../../core/log';
 import type { BeeProtocol } from '../../core/remote/bee-protocol';
 import { requireBots, type BeeScope } from '../../core/remote/bee-scope';
-import { ClaimWaiters } from '../../core/remote/claim-waiters';
+import { ClaimWaiters, WAITING_AGAIN } from '../../core/remote/claim-waiters';
 import { newLeaseToken } from '../../core/remote/leases';
 import type { PgDb } from './pg-db';
 import { PgLeaseCalls } from './pg-lease-calls';
 import type { PgPresence } from './pg-presence';
-
-/** Events after which a task may be waiting for a bee. */
-const WAITING_AGAIN = new Set([
-  'task_dispatched',
-  'task_released',
-  'task_claim_released',
-  'task_claim_expired',
-  'task_reassigned',
-]);
 
 /** A waiting claim looks again this often even unwoken: a wake can fall between its look and its wait. */
 const CLAIM_BACKSTOP_MS = 2000;

@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { Health } from '../../contracts/health';
 import type { CancelledOutcome, CompletedResponse } from '../../contracts/task';
 import type { LedgerEvent } from '../../contracts/ledger';
+import { BackgroundWork, reloadRouting, shutDown } from '../../core/background';
 import { BotView } from '../../core/bot-view';
 import { Executor } from '../../core/executor';
 import type { CoreParts } from '../../core/hive-parts';
@@ -57,13 +58,13 @@ export class PgHive {
   readonly bees: PgBees;
   private readonly db: PgDb;
   private readonly store: PgTaskStore;
-  private readonly executor: Executor;
-  private readonly waiters: Waiters<CompletedResponse | CancelledOutcome>;
+  readonly executor: Executor;
+  readonly waiters: Waiters<CompletedResponse | CancelledOutcome>;
   private readonly routing: RoutingTableStore;
   private readonly presence: PgPresence;
   private readonly metrics: HiveMetrics;
   private readonly perTask = new PerKeyQueue();
-  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly background = new BackgroundWork();
   private readonly onAppended = (events: LedgerEvent[]) => this.wakeWaiters(events);
   private closed = false;
 
@@ -140,12 +141,9 @@ export class PgHive {
     }
   }
 
-  /** Waits end with SHUTTING_DOWN, new dispatches are refused, dispatches in flight finish, then it closes. */
-  async shutdown(graceMs = 5000): Promise<void> {
-    this.executor.stopAccepting();
-    this.waiters.closeAll();
-    await this.executor.settled(graceMs);
-    await this.close();
+  /** Stops the server's work so every reply already given stays true (background.ts), then closes. */
+  shutdown(graceMs = 5000): Promise<void> {
+    return shutDown(this, graceMs);
   }
 
   async close(): Promise<void> {
@@ -153,7 +151,7 @@ export class PgHive {
     this.closed = true;
     this.executor.stopAccepting();
     this.waiters.closeAll();
-    for (const timer of this.timers) clearInterval(timer);
+    this.background.stop();
     this.ledger.events.off('appended', this.onAppended);
     this.bees.close();
     this.service.close();
@@ -179,15 +177,15 @@ export class PgHive {
     const applied = await migrate(this.db.pool);
     if (applied.length)
       log.info(`database schema: applied ${applied.map((m) => `${m.version} (${m.name})`).join(', ')}`);
-    await this.reloadRouting();
+    await reloadRouting(this.routing);
     await this.tail.start();
     this.ledger.events.on('appended', this.onAppended);
     this.bees.start();
     await this.store.recount();
     await this.presence.check();
-    this.every(this.options.presenceCheckMs ?? 2000, () => this.presence.check());
-    this.every(this.options.pollMs ?? 5000, () => this.reloadRouting());
-    this.every(5000, () => this.store.recount());
+    this.background.every(this.options.presenceCheckMs ?? 2000, () => this.presence.check());
+    this.background.every(this.options.pollMs ?? 5000, () => reloadRouting(this.routing));
+    this.background.every(5000, () => this.store.recount());
     log.info(
       `hive in PostgreSQL: ${this.store.counts().tasks} tasks, ledger at ${this.ledger.lastId()}, routing from ${this.routing.active.source}`,
     );
@@ -203,17 +201,5 @@ export class PgHive {
         void this.store.latestResponse(taskId).then((response) => response && this.waiters.wake(taskId, response));
       }
     }
-  }
-
-  private every(ms: number, work: () => Promise<void>): void {
-    const timer = setInterval(() => void work().catch((err: unknown) => log.error('background work failed', err)), ms);
-    timer.unref();
-    this.timers.push(timer);
-  }
-
-  private async reloadRouting(): Promise<void> {
-    const result = await this.routing.reload();
-    if (!result.ok) log.warnOnce(`routing:${result.error}`, result.error);
-    else if (result.changed) log.info(`routing table in force: ${result.active.source}`);
   }
 }
