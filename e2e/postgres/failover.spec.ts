@@ -48,7 +48,7 @@ function followLive(urls: string[]) {
   let lastId: string | undefined = '0';
   let subscription: { unsubscribe(): void } | null = null;
   const subscribe = () => {
-    const client = createHiveClient(urls[at]!);
+    const client = createHiveClient(urls[at]);
     subscription = client.hive.live.subscribe(lastId !== undefined ? { lastEventId: lastId } : undefined, {
       onData: ({ id, data }) => {
         lastId = id;
@@ -105,21 +105,21 @@ test('SIGKILL of one of two servers mid-storm: nothing acknowledged is lost, eac
     }));
     let acknowledged = 0;
     let next = 0;
-    let killed: Promise<void> | null = null;
+    const kill: { done: Promise<void> | null } = { done: null };
     const worker = async () => {
       for (let i = next++; i < TASKS; i = next++) {
         const d = dispatches[i]!;
-        const first = i % 2 === 0 && !killed ? a : b;
+        const first = i % 2 === 0 && !kill.done ? a : b;
         let status = await send(first, d.task_id);
         // Unanswered by the dead server: sent again to the live one. 409 means A committed it before dying.
         if (status === 'unreachable' || status === 503) status = await send(b, d.task_id);
         d.acknowledged = status === 200 || status === 409;
         expect([200, 409], `${d.task_id} on the surviving server`).toContain(status);
-        if (status === 200 && ++acknowledged === KILL_AFTER) killed = a.stop('SIGKILL');
+        if (status === 200 && ++acknowledged === KILL_AFTER) kill.done = a.stop('SIGKILL');
       }
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-    await killed;
+    await kill.done;
     expect(a.child.signalCode).toBe('SIGKILL');
 
     // Every acknowledged task completes: the leases of claims lost with A run out and their tasks are claimed again.
