@@ -5,8 +5,8 @@ import { request, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'nod
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { expect, StoreServers, test as base, type Store } from '../support/fixtures';
-import type { ServerProcess } from '../../scripts/lib/server-process';
+import { expect, test as base } from '../support/fixtures';
+import { startServer, type ServerProcess } from '../../scripts/lib/server-process';
 
 /**
  * `dir/` holds the hive's root and a neighbour the server has no business touching:
@@ -28,8 +28,6 @@ export interface Sandbox {
 export interface HostileHive {
   server: ServerProcess;
   sandbox: Sandbox;
-  /** What holds the hive: files under the sandbox's root, or a database of its own. */
-  store: Store;
   /** Stops the server and removes the sandbox. */
   dispose(): Promise<void>;
 }
@@ -64,26 +62,28 @@ export async function makeSandbox(): Promise<Sandbox> {
   return { dir, root, outside, secretFile, secretTaskFile, secret };
 }
 
-/** A production server on its own sandboxed hive (`startServer` from scripts/lib), on `store` (a database of its own on Postgres). */
-export async function startHostileHive(env: Record<string, string> = {}, store: Store = 'files'): Promise<HostileHive> {
+/** A production server on its own sandboxed hive (`startServer` from scripts/lib). */
+export async function startHostileHive(env: Record<string, string> = {}): Promise<HostileHive> {
   const sandbox = await makeSandbox();
-  const servers = new StoreServers(store, 'hostile');
-  const dispose = async () => {
-    await servers.dispose();
+  const server = await startServer({ root: sandbox.root, env }).catch(async (err: unknown) => {
     await rm(sandbox.dir, { recursive: true, force: true });
-  };
-  const server = await servers.start({ root: sandbox.root, env }).catch(async (err: unknown) => {
-    await dispose();
     throw err;
   });
-  return { server, sandbox, store, dispose };
+  return {
+    server,
+    sandbox,
+    async dispose() {
+      await server.stop();
+      await rm(sandbox.dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** The shared fixtures plus `hive`: one sandboxed server per worker (the fallback re-scan every 200 ms). */
 export const test = base.extend<object, { hive: HostileHive }>({
   hive: [
-    async ({ store }, use) => {
-      const hive = await startHostileHive({ HIVE_POLL_MS: '200' }, store);
+    async ({}, use) => {
+      const hive = await startHostileHive({ HIVE_POLL_MS: '200' });
       await use(hive);
       await hive.dispose();
     },
