@@ -17,10 +17,10 @@ import { lstat, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type pg from 'pg';
-import type { LedgerEvent, LedgerEventType } from '../../server/contracts/ledger';
 import type { TaskRow } from '../../server/contracts/task-list';
 import { BotView } from '../../server/core/bot-view';
 import { HiveError } from '../../server/core/errors';
+import { toEvent, type LedgerRow } from '../../server/core/ledger';
 import { lockHive, type HiveLock } from '../../server/core/hive-lock';
 import { hivePaths, relativeToRoot, type HivePaths } from '../../server/core/hive-paths';
 import { ResponseIndex } from '../../server/core/response-index';
@@ -142,35 +142,20 @@ function lockOwner(paths: HivePaths): string {
   }
 }
 
-interface EventRow {
-  id: number;
-  ts: string;
-  event_type: string;
-  task_id: string | null;
-  actor: string;
-  data: string;
-}
-
 const PAGE = 2000;
 
 /** The ledger's rows in id order, a page at a time. */
-function* ledgerRows(ledger: Database.Database): Generator<EventRow> {
+function* ledgerRows(ledger: Database.Database): Generator<LedgerRow> {
   const page = ledger.prepare(
     'SELECT id, ts, event_type, task_id, actor, data FROM events WHERE id > ? ORDER BY id LIMIT ?',
   );
   for (let last = 0; ;) {
-    const rows = page.all(last, PAGE) as EventRow[];
+    const rows = page.all(last, PAGE) as LedgerRow[];
     yield* rows;
     if (rows.length < PAGE) return;
     last = rows[rows.length - 1]!.id;
   }
 }
-
-const toEvent = (row: EventRow): LedgerEvent => ({
-  ...row,
-  event_type: row.event_type as LedgerEventType,
-  data: JSON.parse(row.data) as Record<string, unknown>,
-});
 
 /**
  * Where a task goes, from its delivery state in the file hive. Claims cannot move (a file bee's
@@ -333,7 +318,7 @@ function taskFromLedger(ledger: Database.Database, row: TaskRow): Json {
       .prepare(
         "SELECT id, ts, event_type, task_id, actor, data FROM events WHERE task_id = ? AND event_type IN ('task_execution_started', 'task_routed') ORDER BY id",
       )
-      .all(row.task_id) as EventRow[]
+      .all(row.task_id) as LedgerRow[]
   ).map(toEvent);
   const started = events.find((e) => e.event_type === 'task_execution_started');
   const routed = events.find((e) => e.event_type === 'task_routed');
@@ -452,7 +437,7 @@ export async function applyImport(
   const summary = summarize(plan, false, steps);
 
   // Every event with its own id; JSON text becomes jsonb.
-  type Ev = Omit<EventRow, 'id'> & { id: string };
+  type Ev = Omit<LedgerRow, 'id'> & { id: string };
   let copied = 0;
   const events = new Batch<Ev>(async (batch) => {
     await tx.query(

@@ -46,7 +46,8 @@ CREATE UNIQUE INDEX IF NOT EXISTS events_terminal_once ON events (task_id) WHERE
 `,
 ];
 
-interface Row {
+/** An events row as SQLite returns it (data still JSON text). */
+export interface LedgerRow {
   id: number;
   ts: string;
   event_type: string;
@@ -74,7 +75,7 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
-function toEvent(row: Row): LedgerEvent {
+export function toEvent(row: LedgerRow): LedgerEvent {
   return {
     ...row,
     event_type: row.event_type as LedgerEventType,
@@ -168,16 +169,16 @@ export class Ledger {
   }
 
   forTask(taskId: string): LedgerEvent[] {
-    return (this.statements.forTask.all(taskId) as Row[]).map(toEvent);
+    return (this.statements.forTask.all(taskId) as LedgerRow[]).map(toEvent);
   }
 
   /** The start and end of a bulk action. */
   forBulk(bulkId: string): LedgerEvent[] {
-    return (this.statements.forBulk.all(bulkId) as Row[]).map(toEvent);
+    return (this.statements.forBulk.all(bulkId) as LedgerRow[]).map(toEvent);
   }
 
   after(lastId: number, limit = 1000): LedgerEvent[] {
-    return (this.statements.after.all(lastId, limit) as Row[]).map(toEvent);
+    return (this.statements.after.all(lastId, limit) as LedgerRow[]).map(toEvent);
   }
 
   isCompleted(taskId: string): boolean {
@@ -210,9 +211,9 @@ export class Ledger {
         .map(
           (e) =>
             this.statements.mirror.get(e.id, e.ts, e.event_type, e.task_id, e.actor, JSON.stringify(e.data)) as
-              Row | undefined,
+              LedgerRow | undefined,
         )
-        .filter((row): row is Row => row !== undefined)
+        .filter((row): row is LedgerRow => row !== undefined)
         .map(toEvent);
       for (const apply of this.projections) apply(rows);
       return rows;
@@ -249,7 +250,7 @@ export class Ledger {
             event.task_id,
             event.actor,
             JSON.stringify(event.data ?? {}),
-          ) as Row | undefined;
+          ) as LedgerRow | undefined;
           return row ? toEvent(row) : null;
         });
         const committed = inserted.filter((r): r is LedgerEvent => r !== null);
