@@ -109,6 +109,22 @@ describe('Postgres store: servers sharing one database', () => {
 });
 
 describe('bees over HTTP on any server', () => {
+  it('a new bee heard by two servers at once is recorded online once', async () => {
+    const db = await database();
+    const [a, b] = [await db.server(), await db.server()];
+    // Its first heartbeat and first claim leave together, as a starting bee sends them, to both servers.
+    const beat = { bots: ['BOT-A'], current_task: null, host: 'box', pid: 7 };
+    await Promise.all([
+      a.service.bees.heartbeat('newcomer', beat, http),
+      b.service.bees.heartbeat('newcomer', beat, http),
+      a.service.bees.claim('newcomer', { bots: ['BOT-A'], wait_seconds: 0 }, http),
+      b.service.bees.claim('newcomer', { bots: ['BOT-A'], wait_seconds: 0 }, http),
+    ]);
+    const c = await db.client();
+    const { rows } = await c.query("SELECT id FROM events WHERE event_type = 'bee_online'");
+    expect(rows).toHaveLength(1);
+  });
+
   it('a bee idle again after its answer is no longer shown working on the task it finished', async () => {
     const db = await database();
     const [a, b] = [await db.server(), await db.server()];

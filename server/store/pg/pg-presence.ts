@@ -33,13 +33,19 @@ export class PgPresence {
     const host = from.host ?? 'unknown';
     const pid = from.pid ?? null;
     const record = await this.db.write(async (tx, record) => {
+      // A bee heard for the first time has no row to lock: make one (offline) first, so two
+      // servers hearing it at once queue on the same row and only the first says it came online.
+      await tx.query(
+        `INSERT INTO bees (bee, record, heard_at, online) VALUES ($1, '{}', now(), false) ON CONFLICT (bee) DO NOTHING`,
+        [bee],
+      );
       const { rows } = await tx.query<{ record: BeePresence; online: boolean; now: Date }>(
         'SELECT record, online, now() FROM bees WHERE bee = $1 FOR UPDATE',
         [bee],
       );
-      const prev = rows[0];
-      const now = (prev?.now ?? new Date()).toISOString();
-      const sameRun = prev && prev.record.host === host && prev.record.pid === pid;
+      const prev = rows[0]!;
+      const now = prev.now.toISOString();
+      const sameRun = prev.record.host === host && prev.record.pid === pid;
       const presence: BeePresence = {
         bee,
         bots: [...bots],
@@ -50,12 +56,11 @@ export class PgPresence {
         current_task: currentTask,
         via: 'http',
       };
-      await tx.query(
-        `INSERT INTO bees (bee, record, heard_at, online) VALUES ($1, $2, now(), true)
-         ON CONFLICT (bee) DO UPDATE SET record = excluded.record, heard_at = now(), online = true`,
-        [bee, JSON.stringify(presence)],
-      );
-      if (!prev?.online) {
+      await tx.query('UPDATE bees SET record = $2, heard_at = now(), online = true WHERE bee = $1', [
+        bee,
+        JSON.stringify(presence),
+      ]);
+      if (!prev.online) {
         await record([
           { event_type: 'bee_online', task_id: null, actor: bee, data: { bee, bots: presence.bots, host, pid } },
         ]);
