@@ -29,6 +29,8 @@ export default defineConfig({
     { name: 'ui', testDir: 'e2e/ui' },
     // Generated hostile input and hostile files in the hive (fast-check).
     { name: 'hostile', testDir: 'e2e/hostile' },
+    // Two servers on one PostgreSQL, one of them SIGKILLed mid-storm.
+    { name: 'postgres', testDir: 'e2e/postgres' },
     // Opt-in (npm run test:stress): mounts a tmpfs, SIGKILLs servers, wants the whole machine.
     ...(process.env.HIVE_STRESS ? [{ name: 'stress', testDir: 'e2e/stress', workers: 1, timeout: 180_000 }] : []),
   ],
