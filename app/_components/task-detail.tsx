@@ -6,6 +6,7 @@
  */
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
+import { isDatabaseLocator } from '@/server/contracts/task';
 import { useTRPC } from '../_trpc/client';
 import { Age } from './age';
 import { LongText } from './long-text';
@@ -96,7 +97,7 @@ export function TaskDetail({ taskId }: { taskId: string }) {
             <dd>{task?.intent ?? row?.intent}</dd>
             <dt>Bot</dt>
             <dd data-testid="bot">{row?.bot_id ?? task?.bot_id}</dd>
-            <dt>Status (task file)</dt>
+            <dt>Status</dt>
             <dd>
               <StatusBadge status={status} />
             </dd>
@@ -146,7 +147,7 @@ export function TaskDetail({ taskId }: { taskId: string }) {
                 '—'
               )}
             </dd>
-            <dt>Task file</dt>
+            <dt>{row && isDatabaseLocator(row.task_path) ? 'Stored at' : 'Task file'}</dt>
             <dd>
               <code>{row?.task_path}</code>
             </dd>

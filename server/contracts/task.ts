@@ -109,6 +109,13 @@ export type CancelledOutcome = z.infer<typeof CancelledOutcomeSchema>;
 export const WaitOutcomeSchema = z.union([CompletedResponseSchema, TimeoutResponseSchema, CancelledOutcomeSchema]);
 export type WaitOutcome = z.infer<typeof WaitOutcomeSchema>;
 
+/**
+ * In Postgres mode a task and its response are rows, not files: their `task_path` and
+ * `response_path` are locators with this prefix (`postgres:tasks/TASK-…`), for people to read.
+ */
+export const DATABASE_LOCATOR_PREFIX = 'postgres:';
+export const isDatabaseLocator = (where: string) => where.startsWith(DATABASE_LOCATOR_PREFIX);
+
 export const DispatchResultSchema = z.object({
   status: z.literal('dispatched'),
   task_id: TaskIdSchema,

@@ -7,6 +7,7 @@
 import type { CompletedResponse, DispatchResult, TaskFile } from '../../contracts/task';
 import { PREVIEW_CHARS } from '../../contracts/task';
 import { dispatchEvents, heldEvent } from '../../core/dispatch-events';
+import { DATABASE_LOCATOR_PREFIX } from '../../contracts/task';
 import { dispatchedVia, routedTask, type DispatchItem } from '../../core/dispatcher';
 import { HiveError } from '../../core/errors';
 import { newTaskId } from '../../core/ids';
@@ -16,8 +17,8 @@ import type { TaskRead, TaskStore } from '../../core/task-store';
 import type { PgDb } from './pg-db';
 
 /** Where a task "is" in Postgres mode: a locator for people, not a file. */
-export const taskLocator = (taskId: string) => `postgres:tasks/${taskId}`;
-export const responseLocator = (name: string) => `postgres:responses/${name}`;
+export const taskLocator = (taskId: string) => `${DATABASE_LOCATOR_PREFIX}tasks/${taskId}`;
+export const responseLocator = (name: string) => `${DATABASE_LOCATOR_PREFIX}responses/${name}`;
 
 export class PgTaskStore implements TaskStore {
   private sizes = { tasks: 0, responses: 0 };
