@@ -11,8 +11,8 @@ import { createTestDatabase } from '../../scripts/lib/postgres';
 import { startServer, type ServerProcess } from '../../scripts/lib/server-process';
 import { startScript, type Running } from '../support/scripts';
 
-const TASKS = 240;
-const KILL_AFTER = 80;
+const TASKS = 160;
+const KILL_AFTER = 60;
 const CONCURRENCY = 8;
 const LEASE_SECONDS = 3;
 
@@ -150,6 +150,12 @@ test('SIGKILL of one of two servers mid-storm: nothing acknowledged is lost, eac
         if (e.event_type === 'task_claim_expired' || e.event_type === 'task_claim_released') holding = false;
       }
     }
+    // How much of the failover path this run took (the kill lands at a different moment each time).
+    const count = (type: string) => ledger.filter((e) => e.event_type === type).length;
+    testInfo.annotations.push({
+      type: 'failover',
+      description: `${count('task_claim_expired')} claims lost with A expired and were claimed again; ${count('task_claimed')} claims in all`,
+    });
 
     // The live client moved to B and has every event exactly once, in order.
     await expect.poll(() => live.events.at(-1)?.id ?? 0, { timeout: 10_000 }).toBe(ledger.at(-1)!.id);
