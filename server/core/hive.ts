@@ -276,8 +276,10 @@ export class Hive {
    * as cancelled (nobody is left to stop).
    */
   private async checkBees(): Promise<void> {
+    // Judged as of before the waiting bees are noted live, so a bee waiting on a claim never ages past it.
+    const at = this.parts.now();
     await this.remote.keepWaitingBeesLive();
-    await this.reactor.checkBees();
+    await this.reactor.checkBees(at);
     const live = this.presence.live();
     for (const row of this.view.inState('cancelling')) {
       if (claimIsLive(row, live)) continue;

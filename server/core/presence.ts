@@ -47,8 +47,9 @@ export class BeePresenceTracker {
   /** The bee's presence was read (a heartbeat): activity at `at` (default now). */
   seen(record: BeePresence, at = this.options.now()): PresenceChange[] {
     const known = this.bees.get(record.bee);
-    // An older record (a presence file read after the server heard a newer heartbeat over HTTP) says nothing new.
-    if (known && record.heartbeat_at < known.record.heartbeat_at) return this.judge(record.bee);
+    // An older record (a presence file read after the server heard a newer heartbeat over HTTP) says nothing new;
+    // judging the bee is check()'s, at the instant it judges.
+    if (known && record.heartbeat_at < known.record.heartbeat_at) return [];
     const changed =
       !known || known.record.heartbeat_at !== record.heartbeat_at || known.record.current_task !== record.current_task;
     const seenAt = changed ? Math.min(at, this.options.now()) : known.seenAt;
@@ -79,9 +80,13 @@ export class BeePresenceTracker {
       .flatMap((bee) => this.gone(bee));
   }
 
-  /** Judges every bee again (heartbeats age, processes die); call it every few seconds. */
-  check(): PresenceChange[] {
-    return [...this.bees.keys()].flatMap((bee) => this.judge(bee));
+  /**
+   * Judges every bee again (heartbeats age, processes die); call it every few seconds.
+   * `at` is the instant judged: activity noted after it (a bee still waiting on a claim)
+   * cannot make a bee look older than it is.
+   */
+  check(at = this.options.now()): PresenceChange[] {
+    return [...this.bees.keys()].flatMap((bee) => this.judge(bee, at));
   }
 
   get(bee: string): BeeState | undefined {
@@ -108,10 +113,10 @@ export class BeePresenceTracker {
     return { bees, bots };
   }
 
-  private judge(bee: string): PresenceChange[] {
+  private judge(bee: string, at = this.options.now()): PresenceChange[] {
     const state = this.bees.get(bee);
     if (!state) return [];
-    const reason = this.deadBecause(state);
+    const reason = this.deadBecause(state, at);
     state.live = reason === null;
     const wasOnline = this.recordedOnline.has(bee);
     if (state.live && !wasOnline) {
@@ -125,12 +130,12 @@ export class BeePresenceTracker {
     return [];
   }
 
-  private deadBecause(state: BeeState): OfflineReason | null {
+  private deadBecause(state: BeeState, at: number): OfflineReason | null {
     // A bee over HTTP is judged by its heartbeats alone: its host name may be anyone's.
     const { host, pid, via } = state.record;
     if (via !== 'http' && pid !== null && host === this.options.host && !this.options.processAlive(pid))
       return 'process_gone';
-    if (this.options.now() - state.seenAt >= (this.options.staleMs ?? PRESENCE_STALE_MS)) return 'heartbeat_lost';
+    if (at - state.seenAt >= (this.options.staleMs ?? PRESENCE_STALE_MS)) return 'heartbeat_lost';
     return null;
   }
 }

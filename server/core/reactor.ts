@@ -159,8 +159,8 @@ export class HiveReactor {
   }
 
   /** Judges the bees again (heartbeats age, processes die): every few seconds. */
-  checkBees(): Promise<void> {
-    return this.recordPresence(this.parts.presence.check());
+  checkBees(at?: number): Promise<void> {
+    return this.recordPresence(this.parts.presence.check(at));
   }
 
   private async readPresence(name: string) {
