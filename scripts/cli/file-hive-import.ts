@@ -436,13 +436,13 @@ export async function applyImport(
   refuseNonEmpty(await existingHive(tx), where);
   const summary = summarize(plan, false, steps);
 
-  // Every event with its own id; JSON text becomes jsonb.
+  // Every event with its own id, its JSON text as it was written.
   type Ev = Omit<LedgerRow, 'id'> & { id: string };
   let copied = 0;
   const events = new Batch<Ev>(async (batch) => {
     await tx.query(
       `INSERT INTO events (id, ts, event_type, task_id, actor, data)
-       SELECT id, ts, event_type, task_id, actor, data::jsonb
+       SELECT id, ts, event_type, task_id, actor, data::json
        FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
          AS u(id, ts, event_type, task_id, actor, data)`,
       [

@@ -17,7 +17,9 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 1,
     name: 'ledger, tasks, responses, bees, bots',
     sql: `
--- The ledger: the same columns as the embedded ledger's events table, append-only.
+-- The ledger: the same columns as the embedded ledger's events table, append-only. data is
+-- json, not jsonb: it reads back as written (jsonb reorders keys, and the live stream and
+-- hive watch show the data as the embedded ledger does).
 CREATE SEQUENCE hive_event_ids;
 CREATE TABLE events (
   id bigint PRIMARY KEY,
@@ -25,7 +27,7 @@ CREATE TABLE events (
   event_type text NOT NULL,
   task_id text,
   actor text NOT NULL,
-  data jsonb NOT NULL DEFAULT '{}'
+  data json NOT NULL DEFAULT '{}'
 );
 CREATE INDEX events_by_task ON events (task_id, id);
 CREATE UNIQUE INDEX events_terminal_once ON events (task_id) WHERE event_type IN ('task_completed', 'task_cancelled');
