@@ -436,13 +436,13 @@ export async function applyImport(
   refuseNonEmpty(await existingHive(tx), where);
   const summary = summarize(plan, false, steps);
 
-  // Every event with its own id; JSON text becomes jsonb.
+  // Every event with its own id, its JSON text as it was written.
   type Ev = Omit<LedgerRow, 'id'> & { id: string };
   let copied = 0;
   const events = new Batch<Ev>(async (batch) => {
     await tx.query(
       `INSERT INTO events (id, ts, event_type, task_id, actor, data)
-       SELECT id, ts, event_type, task_id, actor, data::jsonb
+       SELECT id, ts, event_type, task_id, actor, data::json
        FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
          AS u(id, ts, event_type, task_id, actor, data)`,
       [
@@ -479,6 +479,7 @@ export async function applyImport(
     task_id: string;
     bot_id: string;
     task: string;
+    status: string;
     state: StoreState;
     attempt: number;
     answer_hash: string | null;
@@ -489,15 +490,16 @@ export async function applyImport(
   let answered = 0;
   const tasks = new Batch<TaskIn>(async (batch) => {
     await tx.query(
-      `INSERT INTO tasks (task_id, bot_id, task, state, attempt, answer_hash, created_at)
-       SELECT task_id, bot_id, task::jsonb, state, attempt, answer_hash, created_at::timestamptz
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[]) WITH ORDINALITY
-         AS u(task_id, bot_id, task, state, attempt, answer_hash, created_at, n)
+      `INSERT INTO tasks (task_id, bot_id, task, status, state, attempt, answer_hash, created_at)
+       SELECT task_id, bot_id, task::json, status, state, attempt, answer_hash, created_at::timestamptz
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[], $8::text[])
+         WITH ORDINALITY AS u(task_id, bot_id, task, status, state, attempt, answer_hash, created_at, n)
        ORDER BY n`,
       [
         column(batch, 'task_id'),
         column(batch, 'bot_id'),
         column(batch, 'task'),
+        column(batch, 'status'),
         column(batch, 'state'),
         column(batch, 'attempt'),
         column(batch, 'answer_hash'),
@@ -509,13 +511,13 @@ export async function applyImport(
       await tx.query(
         `INSERT INTO responses (task_id, attempt, name, content, content_hash, created_at)
          SELECT task_id, attempt, name, content, content_hash, to_timestamp(mtime_ms / 1000.0)
-         FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::float8[])
+         FROM unnest($1::text[], $2::int[], $3::text[], $4::bytea[], $5::text[], $6::float8[])
            AS u(task_id, attempt, name, content, content_hash, mtime_ms)`,
         [
           column(answers, 'task_id'),
           column(answers, 'attempt'),
           column(answers, 'name'),
-          column(answers, 'content'),
+          answers.map((a) => Buffer.from(a.content, 'utf8')),
           column(answers, 'hash'),
           column(answers, 'mtimeMs'),
         ],
@@ -531,10 +533,6 @@ export async function applyImport(
       const content = await readFile(path.join(hive.paths.responses, task.response.name), 'utf8').catch(() => null);
       if (content === null) {
         summary.warnings.push(`${task.row.task_id}: response ${task.response.name} vanished; not imported.`);
-      } else if (content.includes('\0')) {
-        summary.warnings.push(
-          `${task.row.task_id}: response ${task.response.name} holds NUL bytes, which PostgreSQL text cannot; not imported.`,
-        );
       } else {
         const hash = createHash('sha256').update(content).digest('hex');
         response = { ...task.response, content, hash, attempt: Math.max(1, task.row.attempt) };
@@ -546,6 +544,7 @@ export async function applyImport(
         task_id: task.row.task_id,
         bot_id: task.row.bot_id,
         task: text,
+        status: String(json.status),
         state: task.state,
         attempt: task.row.attempt,
         answer_hash: task.state === 'done' ? (response?.hash ?? null) : null,

@@ -114,6 +114,8 @@ export class Hive {
       waiters: this.waiters,
       now,
     });
+    // This ledger is the file itself: nothing is replayed through it at start-up, so from here on.
+    this.metrics.listen();
     const perTask = new PerKeyQueue();
     this.store = new FileTaskStore({
       paths,

@@ -109,7 +109,15 @@ export class HiveMetrics {
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 4 * 3600, 24 * 3600],
       registers,
     });
-    sources.ledger.events.on('appended', this.onAppended);
+  }
+
+  /**
+   * Observes completions as they are committed from now on. A hive calls it once the events
+   * it replays at start-up are in: a Postgres mirror catching up on the ledger is reading
+   * history, not completions this process saw, and would count them on every restart.
+   */
+  listen(): void {
+    this.sources.ledger.events.on('appended', this.onAppended);
   }
 
   close(): void {

@@ -24,13 +24,20 @@ export async function readResponsePreview(
   try {
     const stat = await handle.stat();
     if (!stat.isFile()) return null;
-    // A code point is at most 4 bytes, so this many bytes always hold the whole preview.
-    const buffer = Buffer.alloc(Math.min(stat.size, chars * 4));
+    const buffer = Buffer.alloc(Math.min(stat.size, previewBytes(chars)));
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    return Array.from(buffer.subarray(0, bytesRead).toString('utf8')).slice(0, chars).join('');
+    return previewOf(buffer.subarray(0, bytesRead), chars);
   } catch {
     return null;
   } finally {
     await handle.close();
   }
+}
+
+/** A code point is at most 4 bytes, so this many bytes of a response always hold its whole preview. */
+export const previewBytes = (chars = PREVIEW_CHARS) => chars * 4;
+
+/** The first `chars` characters (code points) of a response's first `previewBytes(chars)` bytes. */
+export function previewOf(head: Buffer, chars = PREVIEW_CHARS): string {
+  return Array.from(head.toString('utf8')).slice(0, chars).join('');
 }

@@ -82,10 +82,7 @@ export class PgActions implements TaskActions {
         warnings,
       };
       if (input.dry_run) return result;
-      await tx.query(
-        "UPDATE tasks SET bot_id = $2, state = $3, task = jsonb_set(task, '{bot_id}', to_jsonb($2::text)) WHERE task_id = $1",
-        [taskId, toBot, state],
-      );
+      await tx.query('UPDATE tasks SET bot_id = $2, state = $3 WHERE task_id = $1', [taskId, toBot, state]);
       await record([
         {
           event_type: 'task_reassigned',

@@ -15,7 +15,6 @@ import type {
   ResponseInput,
 } from '../../contracts/bee-protocol';
 import type { LedgerEvent } from '../../contracts/ledger';
-import type { TaskFile } from '../../contracts/task';
 import type { CoreParts } from '../../core/hive-parts';
 import { log } from '../../core/log';
 import type { BeeProtocol } from '../../core/remote/bee-protocol';
@@ -25,6 +24,7 @@ import { newLeaseToken } from '../../core/remote/leases';
 import type { PgDb } from './pg-db';
 import { PgLeaseCalls } from './pg-lease-calls';
 import type { PgPresence } from './pg-presence';
+import { TASK_COLUMNS, taskAsNow, type TaskColumns } from './pg-task-store';
 
 /** A waiting claim looks again this often even unwoken: a wake can fall between its look and its wait. */
 const CLAIM_BACKSTOP_MS = 2000;
@@ -127,8 +127,8 @@ export class PgBees implements BeeProtocol {
   private async tryClaim(bee: string, bots: readonly string[]): Promise<Claimed | null> {
     const { token, tokenHash } = newLeaseToken();
     const claimed = await this.db.write(async (tx, record) => {
-      const { rows } = await tx.query<{ task_id: string; bot_id: string; attempt: number; task: TaskFile }>(
-        `SELECT task_id, bot_id, attempt, task FROM tasks WHERE state = 'waiting' AND bot_id = ANY($1)
+      const { rows } = await tx.query<{ task_id: string; attempt: number } & TaskColumns>(
+        `SELECT task_id, attempt, ${TASK_COLUMNS} FROM tasks WHERE state = 'waiting' AND bot_id = ANY($1)
          ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED`,
         [bots],
       );
@@ -157,7 +157,7 @@ export class PgBees implements BeeProtocol {
           attempt,
           lease_token: token,
           lease_expires_at: lease_expires_at.toISOString(),
-          task: row.task,
+          task: taskAsNow(row),
         } satisfies Claimed,
       };
     });

@@ -77,7 +77,7 @@ async function insertRun(tx: Tx, run: readonly PendingAppend[]): Promise<LedgerE
   // ORDER BY n: the ids are drawn after the sort, so they follow the batch's order.
   const { rows } = await tx.query<Row>(
     `INSERT INTO events (id, ts, event_type, task_id, actor, data)
-     SELECT nextval('hive_event_ids'), ts, event_type, task_id, actor, data::jsonb
+     SELECT nextval('hive_event_ids'), ts, event_type, task_id, actor, data::json
      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY
        AS u(ts, event_type, task_id, actor, data, n)
      ORDER BY n
@@ -90,7 +90,7 @@ async function insertRun(tx: Tx, run: readonly PendingAppend[]): Promise<LedgerE
 async function insertOnce(tx: Tx, { event }: PendingAppend): Promise<LedgerEvent | null> {
   const { rows } = await tx.query<Row>(
     `INSERT INTO events (id, ts, event_type, task_id, actor, data)
-     SELECT nextval('hive_event_ids'), $1, $2, $3, $4, $5::jsonb
+     SELECT nextval('hive_event_ids'), $1, $2, $3, $4, $5::json
      WHERE NOT EXISTS (SELECT 1 FROM events WHERE task_id = $3 AND event_type IN ('task_completed', 'task_cancelled'))
      ON CONFLICT DO NOTHING
      RETURNING *`,

@@ -179,6 +179,8 @@ export class PgHive {
       log.info(`database schema: applied ${applied.map((m) => `${m.version} (${m.name})`).join(', ')}`);
     await reloadRouting(this.routing);
     await this.tail.start();
+    // Only now: what the mirror just caught up on happened before this server started.
+    this.metrics.listen();
     this.ledger.events.on('appended', this.onAppended);
     this.bees.start();
     await this.store.recount();

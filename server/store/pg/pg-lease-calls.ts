@@ -61,7 +61,7 @@ export class PgLeaseCalls {
       if (input.status === 'blocked') await this.rewriteStatus(tx, record, row, 'blocked');
       await tx.query(
         'INSERT INTO responses (task_id, attempt, name, content, content_hash) VALUES ($1, $2, $3, $4, $5)',
-        [taskId, row.attempt, name, input.content, contentHash],
+        [taskId, row.attempt, name, Buffer.from(input.content, 'utf8'), contentHash],
       );
       await tx.query("UPDATE tasks SET state = 'done', answer_hash = $2 WHERE task_id = $1", [taskId, contentHash]);
       const data = { response_path: responseLocator(name), noticed_by: 'http' };
@@ -143,10 +143,7 @@ export class PgLeaseCalls {
 
   private async rewriteStatus(tx: Tx, record: Record, row: TaskRowLock, status: string): Promise<void> {
     if (status === row.status) return;
-    await tx.query("UPDATE tasks SET task = jsonb_set(task, '{status}', to_jsonb($2::text)) WHERE task_id = $1", [
-      row.task_id,
-      status,
-    ]);
+    await tx.query('UPDATE tasks SET status = $2 WHERE task_id = $1', [row.task_id, status]);
     await record([
       {
         event_type: 'task_status_changed',

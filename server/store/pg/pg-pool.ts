@@ -4,7 +4,7 @@
  * ledger's append lock (and with it every other server's appends) for more than a moment.
  */
 import pg from 'pg';
-import { HiveError } from '../../core/errors';
+import { databaseError } from './pg-errors';
 
 export type Tx = pg.PoolClient;
 
@@ -25,6 +25,11 @@ export async function transaction<T>(pool: pg.Pool, work: (tx: Tx) => Promise<T>
   const tx = await pool.connect().catch((err: unknown) => {
     throw databaseError(err);
   });
+  // A session the database ends mid-transaction also emits 'error' on the client, which the
+  // pool listens for only while the client is idle: unheard, it would end the process.
+  let lost: unknown = null;
+  const onLost = (err: unknown) => (lost = err);
+  tx.on('error', onLost);
   try {
     await tx.query('BEGIN');
     const result = await work(tx);
@@ -32,14 +37,10 @@ export async function transaction<T>(pool: pg.Pool, work: (tx: Tx) => Promise<T>
     return result;
   } catch (err) {
     await tx.query('ROLLBACK').catch(() => undefined);
-    throw HiveError.is(err) ? err : databaseError(err);
+    throw databaseError(err);
   } finally {
-    tx.release();
+    tx.off('error', onLost);
+    // A client whose session is gone is dropped, not handed to the next request.
+    tx.release(lost ? (lost as Error) : undefined);
   }
-}
-
-/** What an operator can act on when the database fails a request. */
-export function databaseError(err: unknown): HiveError {
-  const message = err instanceof Error ? err.message : String(err);
-  return new HiveError('STORAGE_UNAVAILABLE', `The hive's database failed: ${message}. Nothing was changed; retry.`);
 }

@@ -17,7 +17,9 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 1,
     name: 'ledger, tasks, responses, bees, bots',
     sql: `
--- The ledger: the same columns as the embedded ledger's events table, append-only.
+-- The ledger: the same columns as the embedded ledger's events table, append-only. data is
+-- json, not jsonb: it reads back as written (jsonb reorders keys, and the live stream and
+-- hive watch show the data as the embedded ledger does).
 CREATE SEQUENCE hive_event_ids;
 CREATE TABLE events (
   id bigint PRIMARY KEY,
@@ -25,7 +27,7 @@ CREATE TABLE events (
   event_type text NOT NULL,
   task_id text,
   actor text NOT NULL,
-  data jsonb NOT NULL DEFAULT '{}'
+  data json NOT NULL DEFAULT '{}'
 );
 CREATE INDEX events_by_task ON events (task_id, id);
 CREATE UNIQUE INDEX events_terminal_once ON events (task_id) WHERE event_type IN ('task_completed', 'task_cancelled');
@@ -38,11 +40,15 @@ CREATE TRIGGER events_refuse_truncate BEFORE TRUNCATE ON events FOR EACH STATEME
 
 -- A task as bees get it, and who holds it now. state is the store's own, for exclusive
 -- decisions (claims, cancels, expiry); the ledger's projection is what clients read.
+-- task is the task as dispatched, in json (jsonb and SQL's json operators refuse the
+-- \\u0000 a title may hold), never read or edited in SQL: the two fields of it that change,
+-- bot_id and status, are columns of their own, laid over it when it is read.
 CREATE TABLE tasks (
   seq bigserial UNIQUE,
   task_id text PRIMARY KEY,
   bot_id text NOT NULL,
-  task jsonb NOT NULL,
+  task json NOT NULL,
+  status text NOT NULL,
   state text NOT NULL CHECK (state IN ('waiting', 'held', 'claimed', 'cancelling', 'done')),
   attempt integer NOT NULL DEFAULT 0,
   bee text,
@@ -54,11 +60,12 @@ CREATE TABLE tasks (
 CREATE INDEX tasks_waiting ON tasks (bot_id, seq) WHERE state = 'waiting';
 CREATE INDEX tasks_leased ON tasks (lease_expires_at) WHERE state IN ('claimed', 'cancelling');
 
+-- content is the answer's UTF-8 bytes: a bee may answer with NUL, which text refuses.
 CREATE TABLE responses (
   task_id text NOT NULL REFERENCES tasks (task_id),
   attempt integer NOT NULL,
   name text NOT NULL,
-  content text NOT NULL,
+  content bytea NOT NULL,
   content_hash text NOT NULL,
   created_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (task_id, attempt)

@@ -25,7 +25,7 @@ export interface TaskRowLock {
 }
 
 const COLUMNS = `task_id, bot_id, state, attempt, bee, lease_hash, lease_expires_at, answer_hash,
-  task->>'status' AS status, coalesce(lease_expires_at < now(), false) AS expired`;
+  status, coalesce(lease_expires_at < now(), false) AS expired`;
 
 export async function lockTask(tx: Tx, taskId: string): Promise<TaskRowLock | null> {
   const { rows } = await tx.query<TaskRowLock>(`SELECT ${COLUMNS} FROM tasks WHERE task_id = $1 FOR UPDATE`, [taskId]);
@@ -45,10 +45,9 @@ export async function lockExpired(tx: Tx, limit: number): Promise<TaskRowLock[]>
 
 /** The task ends cancelled: recorded once, whoever else tries. */
 export async function endCancelled(tx: Tx, record: Record, taskId: string, data: object, actor: string): Promise<void> {
-  await tx.query(
-    "UPDATE tasks SET state = 'done', lease_hash = NULL, task = jsonb_set(task, '{status}', '\"cancelled\"') WHERE task_id = $1",
-    [taskId],
-  );
+  await tx.query("UPDATE tasks SET state = 'done', lease_hash = NULL, status = 'cancelled' WHERE task_id = $1", [
+    taskId,
+  ]);
   await record([{ event_type: 'task_cancelled', task_id: taskId, actor, data: { ...data } }], { once: true });
 }
 
@@ -76,7 +75,7 @@ export async function letGo(
   }
   await tx.query(
     `UPDATE tasks SET state = 'waiting', bee = NULL, lease_hash = NULL, lease_expires_at = NULL,
-       task = jsonb_set(task, '{status}', '"active"') WHERE task_id = $1`,
+       status = 'active' WHERE task_id = $1`,
     [row.task_id],
   );
   await record([

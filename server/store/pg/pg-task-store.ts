@@ -5,13 +5,13 @@
  * is held: the bot's row is read under a share lock, so a pause and a dispatch are ordered.
  */
 import type { CompletedResponse, DispatchResult, TaskFile } from '../../contracts/task';
-import { PREVIEW_CHARS } from '../../contracts/task';
 import { dispatchEvents, heldEvent } from '../../core/dispatch-events';
 import { DATABASE_LOCATOR_PREFIX } from '../../contracts/task';
 import { dispatchedVia, routedTask, type DispatchItem } from '../../core/dispatcher';
 import { HiveError } from '../../core/errors';
 import { newTaskId } from '../../core/ids';
 import type { NewLedgerEvent } from '../../core/ledger';
+import { previewBytes, previewOf } from '../../core/response-files';
 import type { RoutingTableStore } from '../../core/routing';
 import type { TaskRead, TaskStore } from '../../core/task-store';
 import type { PgDb } from './pg-db';
@@ -19,6 +19,15 @@ import type { PgDb } from './pg-db';
 /** Where a task "is" in Postgres mode: a locator for people, not a file. */
 export const taskLocator = (taskId: string) => `${DATABASE_LOCATOR_PREFIX}tasks/${taskId}`;
 export const responseLocator = (name: string) => `${DATABASE_LOCATOR_PREFIX}responses/${name}`;
+
+/** What a read of a task selects: the task as dispatched, and its two fields that change since. */
+export const TASK_COLUMNS = 'task, bot_id, status';
+export type TaskColumns = { task: TaskFile; bot_id: string; status: string };
+
+/** The task as bees get it now (its keys in the order they were dispatched in). */
+export function taskAsNow({ task, bot_id, status }: TaskColumns): TaskFile {
+  return { ...task, bot_id, status };
+}
 
 export class PgTaskStore implements TaskStore {
   private sizes = { tasks: 0, responses: 0 };
@@ -44,9 +53,10 @@ export class PgTaskStore implements TaskStore {
       );
       const paused = new Set(pausedRows.rows.map((r) => r.bot_id));
       const { rows } = await tx.query<{ task_id: string }>(
-        `INSERT INTO tasks (task_id, bot_id, task, state)
-         SELECT task_id, bot_id, task, state FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::text[]) WITH ORDINALITY
-           AS u(task_id, bot_id, task, state, n)
+        `INSERT INTO tasks (task_id, bot_id, task, status, state)
+         SELECT task_id, bot_id, task::json, status, state
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY
+           AS u(task_id, bot_id, task, status, state, n)
          ORDER BY n
          ON CONFLICT (task_id) DO NOTHING
          RETURNING task_id`,
@@ -54,6 +64,7 @@ export class PgTaskStore implements TaskStore {
           ids,
           built.map(({ task }) => task.bot_id),
           built.map(({ task }) => JSON.stringify(task)),
+          built.map(({ task }) => task.status),
           built.map(({ task }) => (paused.has(task.bot_id) ? 'held' : 'waiting')),
         ],
       );
@@ -90,20 +101,20 @@ export class PgTaskStore implements TaskStore {
   }
 
   async readTask(taskId: string): Promise<TaskRead> {
-    const { rows } = await this.db.pool.query<{ task: TaskFile }>('SELECT task FROM tasks WHERE task_id = $1', [
+    const { rows } = await this.db.pool.query<TaskColumns>(`SELECT ${TASK_COLUMNS} FROM tasks WHERE task_id = $1`, [
       taskId,
     ]);
     const row = rows[0];
-    return row ? { kind: 'found', task: row.task, task_path: taskLocator(taskId) } : { kind: 'missing' };
+    return row ? { kind: 'found', task: taskAsNow(row), task_path: taskLocator(taskId) } : { kind: 'missing' };
   }
 
   async latestResponse(taskId: string): Promise<CompletedResponse | null> {
-    const { rows } = await this.db.pool.query<{ name: string; preview: string }>(
-      'SELECT name, left(content, $2) AS preview FROM responses WHERE task_id = $1 ORDER BY attempt DESC LIMIT 1',
-      [taskId, PREVIEW_CHARS],
+    const { rows } = await this.db.pool.query<{ name: string; head: Buffer }>(
+      'SELECT name, substring(content FROM 1 FOR $2) AS head FROM responses WHERE task_id = $1 ORDER BY attempt DESC LIMIT 1',
+      [taskId, previewBytes()],
     );
     const row = rows[0];
-    return row ? { status: 'completed', response_path: responseLocator(row.name), content: row.preview } : null;
+    return row ? { status: 'completed', response_path: responseLocator(row.name), content: previewOf(row.head) } : null;
   }
 
   counts(): { tasks: number; responses: number } {
