@@ -75,7 +75,7 @@ export class PgBees implements BeeProtocol {
   async heartbeat(bee: string, input: HeartbeatInput, scope: BeeScope): Promise<HeartbeatReply> {
     requireBots(scope, input.bots, 'send heartbeats');
     await this.presence.heard(bee, input.bots, input.current_task ?? null, input);
-    const { rows } = await this.db.pool.query<{ task_id: string }>(
+    const rows = await this.db.read<{ task_id: string }>(
       "SELECT task_id FROM tasks WHERE state = 'cancelling' AND bee = $1 ORDER BY seq",
       [bee],
     );

@@ -7,6 +7,7 @@ import type pg from 'pg';
 import type { LedgerEvent } from '../../contracts/ledger';
 import type { EventWriter, NewLedgerEvent, PendingAppend } from '../../core/ledger';
 import { appendEvents } from './pg-events';
+import { databaseError } from './pg-errors';
 import { transaction, type Tx } from './pg-pool';
 import type { PgTail } from './pg-tail';
 
@@ -27,6 +28,15 @@ export class PgDb implements EventWriter {
 
   reach(id: number): Promise<void> {
     return this.tail!.reach(id);
+  }
+
+  /** One statement outside a transaction (a read), failing as every database request does (503 or a masked 500). */
+  async read<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<R[]> {
+    try {
+      return (await this.pool.query<R>(text, values)).rows;
+    } catch (err) {
+      throw databaseError(err);
+    }
   }
 
   /** Runs `work` in one transaction; its recorded events are in the mirror when this resolves. */

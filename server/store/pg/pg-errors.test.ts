@@ -3,6 +3,7 @@
  * 503 STORAGE_UNAVAILABLE (retry), one that refuses the request is a 500 that keeps
  * PostgreSQL's words in the server log.
  */
+import net from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { freePort } from '../../../scripts/lib/server-process';
 import { ERROR_TABLE, type HiveError } from '../../core/errors';
@@ -77,6 +78,29 @@ describe('a database that cannot be reached', () => {
     expect(await a.service.run(task('TASK-AFTER', 'BOT-A'), {})).toMatchObject({ status: 'dispatched' });
   });
 
+  it('is a 503 STORAGE_UNAVAILABLE for reads too, while the network to the database is down, and reads work again once it is back', async () => {
+    hives = await pgHives('errors');
+    const link = await networkTo(new URL(hives.url));
+    const a = await hives.server({ databaseUrl: link.url, pollMs: 60_000 });
+    await a.service.run(task('TASK-BEFORE', 'BOT-A'), {});
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+
+    link.cut();
+    for (const read of [
+      a.service.status('TASK-BEFORE'),
+      a.service.detail('TASK-BEFORE'),
+      a.service.list({ limit: 10 }),
+    ]) {
+      expect(await refusal(read)).toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
+    }
+    expect(logged).not.toHaveBeenCalled();
+
+    link.restore();
+    expect(await a.service.status('TASK-BEFORE')).toMatchObject({ status: 'active' });
+    await link.close();
+  });
+
   it('is a 503 STORAGE_UNAVAILABLE when nothing listens where the database should be', async () => {
     const pool = openPool(`postgres://postgres@127.0.0.1:${await freePort()}/hive`);
     vi.spyOn(console, 'warn').mockImplementation(() => undefined);
@@ -86,3 +110,43 @@ describe('a database that cannot be reached', () => {
     expect(err.message).toMatch(/ECONNREFUSED/);
   });
 });
+
+/**
+ * The network between a server and its database, as a TCP relay the test can cut (every
+ * connection reset, new ones refused) and restore on the same port.
+ */
+async function networkTo(database: URL) {
+  const sockets = new Set<net.Socket>();
+  let up = true;
+  const relay = net.createServer((client) => {
+    if (!up) return client.destroy();
+    const upstream = net.connect(Number(database.port), database.hostname);
+    for (const [from, to] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
+      sockets.add(from);
+      from.pipe(to);
+      from.on('error', () => to.destroy());
+      from.on('close', () => (sockets.delete(from), to.destroy()));
+    }
+  });
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+  const url = new URL(database);
+  url.port = String((relay.address() as net.AddressInfo).port);
+  return {
+    url: url.toString(),
+    cut() {
+      up = false;
+      for (const socket of sockets) socket.resetAndDestroy();
+    },
+    restore() {
+      up = true;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        relay.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      }),
+  };
+}

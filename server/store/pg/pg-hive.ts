@@ -28,6 +28,7 @@ import { Waiters } from '../../core/waiters';
 import { PgActions } from './pg-actions';
 import { PgBees } from './pg-bees';
 import { PgDb } from './pg-db';
+import { databaseError } from './pg-errors';
 import { openMirror } from './pg-mirror';
 import { openPool } from './pg-pool';
 import { PgPresence } from './pg-presence';
@@ -117,7 +118,9 @@ export class PgHive {
       this.bees,
       // What every server committed, and (for reads that judge bees) what every server heard.
       async (bees) => {
-        await Promise.all([this.tail.catchUp(), bees ? this.presence.refresh() : undefined]);
+        await Promise.all([this.tail.catchUp(), bees ? this.presence.refresh() : undefined]).catch((err: unknown) => {
+          throw databaseError(err);
+        });
       },
     );
   }

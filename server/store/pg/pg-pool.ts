@@ -13,6 +13,9 @@ export function openPool(url: string, max = 10): pg.Pool {
     connectionString: url,
     max,
     idle_in_transaction_session_timeout: 10_000,
+    // A database host that drops packets (no refusal, no reset) must fail a request, not hold it forever.
+    connectionTimeoutMillis: 5_000,
+    keepAlive: true,
     application_name: 'hive-control',
   });
   // An idle client whose server went away: the pool drops it and the next query gets a fresh one.

@@ -127,7 +127,7 @@ export class PgPresence {
     if (this.refreshing) return this.refreshing;
     this.refreshing = (async () => {
       try {
-        const { rows } = await this.db.pool.query<{ record: BeePresence; heard_at: Date; read_at: Date }>(
+        const rows = await this.db.read<{ record: BeePresence; heard_at: Date; read_at: Date }>(
           'SELECT record, heard_at, now() AS read_at FROM bees WHERE heard_at >= $1',
           [this.readSince],
         );

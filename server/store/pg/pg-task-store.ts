@@ -101,15 +101,13 @@ export class PgTaskStore implements TaskStore {
   }
 
   async readTask(taskId: string): Promise<TaskRead> {
-    const { rows } = await this.db.pool.query<TaskColumns>(`SELECT ${TASK_COLUMNS} FROM tasks WHERE task_id = $1`, [
-      taskId,
-    ]);
+    const rows = await this.db.read<TaskColumns>(`SELECT ${TASK_COLUMNS} FROM tasks WHERE task_id = $1`, [taskId]);
     const row = rows[0];
     return row ? { kind: 'found', task: taskAsNow(row), task_path: taskLocator(taskId) } : { kind: 'missing' };
   }
 
   async latestResponse(taskId: string): Promise<CompletedResponse | null> {
-    const { rows } = await this.db.pool.query<{ name: string; head: Buffer }>(
+    const rows = await this.db.read<{ name: string; head: Buffer }>(
       'SELECT name, substring(content FROM 1 FOR $2) AS head FROM responses WHERE task_id = $1 ORDER BY attempt DESC LIMIT 1',
       [taskId, previewBytes()],
     );
