@@ -116,4 +116,13 @@ describe('text the file store takes, PostgreSQL takes too', () => {
       status: 'cancelled',
     });
   });
+
+  it('a bee whose host name holds NUL is heard and shown, as the file store does', async () => {
+    hives = await pgHives('fidelity');
+    const a = await hives.server();
+    const host = 'rack\u00007';
+    await a.service.bees.heartbeat('odd-host', { bots: ['BOT-A'], current_task: null, host, pid: 9 }, null);
+    const shown = (await a.service.bots()).bees.find((bee) => bee.bee === 'odd-host');
+    expect(shown).toMatchObject({ host, live: true });
+  });
 });

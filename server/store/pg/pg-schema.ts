@@ -71,10 +71,10 @@ CREATE TABLE responses (
   PRIMARY KEY (task_id, attempt)
 );
 
--- Bees over HTTP: the last word from each, heard by any server.
+-- Bees over HTTP: the last word from each, heard by any server (json: a host name may hold NUL too).
 CREATE TABLE bees (
   bee text PRIMARY KEY,
-  record jsonb NOT NULL,
+  record json NOT NULL,
   heard_at timestamptz NOT NULL,
   online boolean NOT NULL
 );
