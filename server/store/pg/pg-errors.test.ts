@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { freePort } from '../../../scripts/lib/server-process';
 import { ERROR_TABLE, type HiveError } from '../../core/errors';
 import { pgHives, type PgHives } from '../../testing/pg-hives';
+import { databaseError } from './pg-errors';
 import { openPool, transaction } from './pg-pool';
 
 let hives: PgHives | undefined;
@@ -50,6 +51,20 @@ describe('a database that refuses the request', () => {
     // Nothing of it was kept, and the next dispatch goes through.
     expect(await a.service.status('TASK-REFUSED')).toMatchObject({ status: 'not_found' });
     expect(await a.service.run(task('TASK-FINE', 'BOT-A'), {})).toMatchObject({ status: 'dispatched' });
+  });
+});
+
+describe('a database out of disk space', () => {
+  it('is a 507 STORAGE_FULL, as a full disk is for the file store', () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    // What node-postgres throws when PostgreSQL cannot extend a file (SQLSTATE 53100).
+    const full = Object.assign(new Error('could not extend file "base/1/2": No space left on device'), {
+      code: '53100',
+    });
+    const err = databaseError(full);
+    expect(err).toMatchObject({ code: 'STORAGE_FULL' });
+    expect(ERROR_TABLE[err.code].http).toBe(507);
+    expect(err.message).not.toMatch(/base\/1/);
   });
 });
 

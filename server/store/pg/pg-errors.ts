@@ -43,8 +43,15 @@ function unreachable(err: unknown): string | null {
   return err instanceof Error && LOST_CONNECTION.test(err.message) ? 'connection lost' : null;
 }
 
+/** SQLSTATE disk_full: the database's disk, as ENOSPC is the file store's. */
+const DISK_FULL = '53100';
+
 export function databaseError(err: unknown): HiveError {
   if (HiveError.is(err)) return err;
+  if ((err as { code?: unknown } | null)?.code === DISK_FULL) {
+    log.warn(`database disk full: ${(err as Error).message}`);
+    return new HiveError('STORAGE_FULL', "The hive's database is out of disk space; free space there and retry.");
+  }
   const reason = unreachable(err);
   if (reason) {
     log.warn(`database unavailable (${reason}): ${err instanceof Error ? err.message : String(err)}`);
