@@ -1,5 +1,5 @@
 /** Cancel (DESIGN §7) against real files, with bees played by the test: races end in one outcome, recorded once. */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { claimAsBee, setStatusAsBee, writePresence, writeResponse } from '../../../scripts/lib/hive-files';
@@ -61,6 +61,24 @@ describe('cancelling a task no bee has claimed', () => {
       expect(await claimer(id), id).toBe(claimed ? 'bee-a' : 'hive-control');
       expect(terminal(id), id).toHaveLength(claimed ? 0 : 1);
     }
+  });
+
+  it('caught between a bee creating its claim and writing it: the bee got it, so it is asked to stop', async () => {
+    await liveBee();
+    await dispatch('TASK-HALF-CLAIMED');
+    // A file bee's claim is created (O_EXCL) and then written: the cancel lands in between.
+    const claim = path.join(hive.paths.claims, 'TASK-HALF-CLAIMED');
+    await writeFile(claim, '', { flag: 'wx' });
+    const cancelling = hive.service.cancel('TASK-HALF-CLAIMED', {}, 'test');
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    await writeFile(
+      claim,
+      `${JSON.stringify({ bot_id: 'BEE-001', bee: 'bee-a', claimed_at: new Date().toISOString() })}\n`,
+    );
+
+    expect(await cancelling).toEqual({ task_id: 'TASK-HALF-CLAIMED', state: 'cancelling' });
+    expect(hive.view.get('TASK-HALF-CLAIMED')).toMatchObject({ state: 'cancelling', claimed_by_bee: 'bee-a' });
+    expect(terminal('TASK-HALF-CLAIMED')).toEqual([]);
   });
 });
 

@@ -7,6 +7,7 @@
  * its claim goes stale, and then `cancelled`, recorded once.
  */
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ActionResult } from '../../contracts/actions';
 import { publishFile } from '../atomic-write';
 import { claimIsLive } from '../bots-health';
@@ -37,8 +38,7 @@ export function cancelTask(
         return { task_id: taskId, state: 'cancelled' };
       }
       // A bee claimed it a moment ago: record its claim, then ask it to stop.
-      await activity.recordClaim(taskId);
-      row = requireTask(parts, taskId);
+      row = await claimRecorded(parts, activity, taskId);
       if (isFinished(row)) throw conflict(`${taskId} is already ${row.state}; there is nothing left to cancel.`);
     }
 
@@ -62,4 +62,22 @@ export function cancelTask(
     }
     return { task_id: taskId, state: 'cancelling' };
   });
+}
+
+/** How long a claim the server lost to may take to become readable before the cancel goes on without its bee. */
+const CLAIM_WRITE_GRACE_MS = 2000;
+
+/**
+ * The task's row once the claim that beat the server's is recorded. A file bee creates its
+ * claim and then writes it: caught in between, the claim names no bee yet, and a cancel that
+ * went on would find nobody holding the task and end it under the bee that is starting it.
+ */
+async function claimRecorded(parts: HiveParts, activity: TaskActivity, taskId: string) {
+  const deadline = Date.now() + CLAIM_WRITE_GRACE_MS;
+  for (;;) {
+    await activity.recordClaim(taskId);
+    const row = requireTask(parts, taskId);
+    if (row.claimed_by !== null || isFinished(row) || Date.now() >= deadline) return row;
+    await sleep(20);
+  }
 }
