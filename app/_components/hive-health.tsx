@@ -98,7 +98,8 @@ export function HiveHealth({ compact = false }: { compact?: boolean }) {
         </h3>
         {bees.length === 0 ? (
           <p className="empty">
-            No bee has announced itself. A bee writes <code>.deia/hive/bees/&#123;bee&#125;.json</code> when it starts.
+            No bee has announced itself. A bee does when it starts: over HTTP with its first heartbeat or claim, on the
+            hive&apos;s disk by writing <code>.deia/hive/bees/&#123;bee&#125;.json</code>.
           </p>
         ) : (
           <ul className="cards" aria-labelledby={`${id}-bees`}>

@@ -109,10 +109,10 @@ function CancelAction({ row, notify }: { row: TaskRow; notify: Notify }) {
       >
         {claimed ? (
           <p>
-            <strong>{holderOf(row)}</strong> holds it ({STATE_LABELS[row.state]}). It is asked to stop:{' '}
-            <code>.deia/hive/cancels/{row.task_id}</code> appears and the bee ends the whole command. The task reads{' '}
-            <strong>cancelling</strong> until the bee acknowledges, then <strong>cancelled</strong>; if its bee is not
-            live, it is cancelled at once.
+            <strong>{holderOf(row)}</strong> holds it ({STATE_LABELS[row.state]}). It is asked to stop (a bee over HTTP
+            hears it in its next heartbeat&apos;s reply; a file bee sees <code>.deia/hive/cancels/{row.task_id}</code>)
+            and ends the whole command. The task reads <strong>cancelling</strong> until the bee acknowledges, then{' '}
+            <strong>cancelled</strong>; if its bee is not live, it is cancelled at once.
           </p>
         ) : (
           <p>

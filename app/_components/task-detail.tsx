@@ -183,7 +183,15 @@ export function TaskDetail({ taskId }: { taskId: string }) {
           </>
         ) : (
           <p className="empty" data-testid="no-response">
-            No response yet. It appears here the moment a bee writes <code>.deia/hive/responses/…{taskId}….md</code>.
+            No response yet. It appears here the moment a bee answers
+            {row && isDatabaseLocator(row.task_path) ? (
+              '.'
+            ) : (
+              <>
+                {' '}
+                (a file bee writes <code>.deia/hive/responses/…{taskId}….md</code>).
+              </>
+            )}
           </p>
         )}
       </section>
