@@ -8,10 +8,19 @@ import { submitTask } from '../support/dashboard';
 
 const run = promisify(execFile);
 
-test('tasks from the dashboard and the CLI are answered by the bee with no one else involved', async ({ page }) => {
+test('tasks from the dashboard and the CLI are answered by the bee with no one else involved', async ({
+  page,
+  store,
+  servers,
+}) => {
   const [root, port] = [await tempHiveRoot(), await freePort()];
+  // On Postgres, `npm run up` runs its bee over HTTP (there are no hive files); the server's mirror stays in the test's root.
+  const database =
+    store === 'postgres'
+      ? { HIVE_DATABASE_URL: await servers.databaseUrl(root), HIVE_MIRROR_DIR: path.join(root, 'mirror') }
+      : {};
   const up = spawn(process.execPath, ['--import', 'tsx', path.resolve('scripts/start.ts')], {
-    env: { ...process.env, HIVE_ROOT: root, PORT: String(port) },
+    env: { ...process.env, HIVE_ROOT: root, PORT: String(port), ...database },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -19,7 +28,9 @@ test('tasks from the dashboard and the CLI are answered by the bee with no one e
   up.stderr.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number | null>((resolve) => up.once('exit', (code) => resolve(code)));
   try {
-    await expect.poll(() => output, { timeout: 30_000 }).toContain('watching .deia/hive/tasks/BEE-001');
+    await expect
+      .poll(() => output, { timeout: 30_000 })
+      .toMatch(store === 'files' ? /watching \.deia\/hive\/tasks\/BEE-001/ : /working for .* over HTTP/);
     await page.goto(`http://127.0.0.1:${port}`);
     await submitTask(page, { intent: 'design', title: 'Sketch the event ledger', summary: 'Append-only, SQLite' });
 
