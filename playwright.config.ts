@@ -43,8 +43,6 @@ export default defineConfig<object, { store: Store }>({
       testIgnore: ['access.spec.ts', 'list-tools.spec.ts', 'task-list.spec.ts', 'bots.spec.ts', 'live-resume.spec.ts'],
     },
     { name: 'hostile-pg', testDir: 'e2e/hostile', use: { store: 'postgres' } },
-    // What only PostgreSQL mode has (several servers on one database); its specs start their own servers.
-    { name: 'postgres', testDir: 'e2e/postgres', use: { store: 'postgres' } },
     // Opt-in (npm run test:stress): mounts a tmpfs, SIGKILLs servers, wants the whole machine.
     ...(process.env.HIVE_STRESS ? [{ name: 'stress', testDir: 'e2e/stress', workers: 1, timeout: 180_000 }] : []),
   ],
