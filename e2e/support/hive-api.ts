@@ -72,6 +72,48 @@ export async function ledgerEvents(server: ServerProcess, afterId = 0, token?: s
   return events;
 }
 
+/**
+ * Follows the live stream from after `afterId` until `done(events so far)` holds, and returns those
+ * events: a wait for what the server records, with no polling of its state while it works.
+ */
+export async function eventsUntil(
+  server: ServerProcess,
+  afterId: number,
+  done: (events: LedgerEvent[]) => boolean,
+  timeoutMs: number,
+  token?: string,
+): Promise<LedgerEvent[]> {
+  const events: LedgerEvent[] = [];
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      subscription.unsubscribe();
+      reject(
+        new Error(
+          `still waiting after ${timeoutMs} ms; the live stream gave ${events.length} events after #${afterId}`,
+        ),
+      );
+    }, timeoutMs);
+    const subscription = createHiveClient(server.url, token).hive.live.subscribe(
+      { lastEventId: String(afterId) },
+      {
+        onData: ({ data }) => {
+          events.push(data);
+          if (done(events)) {
+            clearTimeout(timer);
+            subscription.unsubscribe();
+            resolve();
+          }
+        },
+        onError: (err) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      },
+    );
+  });
+  return events;
+}
+
 export interface Answer {
   taskId: string;
   botId: string;
