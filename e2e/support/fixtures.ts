@@ -6,9 +6,9 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { test as base } from '@playwright/test';
 import type { ServerProcess } from '../../scripts/lib/server-process';
-import { StoreServers, type Store } from './store';
+import { StoreServers, type Store, type StoreServer } from './store';
 
-export type { Store } from './store';
+export type { Store, StoreServer } from './store';
 export { StoreServers } from './store';
 
 export interface HiveTestFixtures {
@@ -19,7 +19,7 @@ export interface HiveTestFixtures {
 export interface HiveWorkerFixtures {
   /** The store the servers run on (a project option; default 'files'). */
   store: Store;
-  server: ServerProcess;
+  server: StoreServer;
 }
 
 export const test = base.extend<HiveTestFixtures, HiveWorkerFixtures>({

@@ -9,6 +9,11 @@ import { startServer, tempHiveRoot, type ServerProcess, type StartOptions } from
 
 export type Store = 'files' | 'postgres';
 
+/** A server on a store; on Postgres it carries its database's URL, so a test can read what it stored around it. */
+export interface StoreServer extends ServerProcess {
+  databaseUrl?: string;
+}
+
 interface Database {
   url: string;
   drop(): Promise<void>;
@@ -30,11 +35,12 @@ export class StoreServers {
   ) {}
 
   /** `startServer` (scripts/lib/server-process.ts), on this store. */
-  async start(options: StartOptions = {}): Promise<ServerProcess> {
+  async start(options: StartOptions = {}): Promise<StoreServer> {
     if (this.store === 'files') return this.track(await startServer(options));
     const root = options.root ?? (await tempHiveRoot());
     const url = await this.databaseUrl(root);
-    return this.track(await startServer({ ...options, root, env: { HIVE_DATABASE_URL: url, ...options.env } }));
+    const server = await startServer({ ...options, root, env: { HIVE_DATABASE_URL: url, ...options.env } });
+    return this.track(Object.assign(server, { databaseUrl: url }));
   }
 
   /** The database of the hive at `root` (made on first use). Postgres only. */
@@ -55,7 +61,7 @@ export class StoreServers {
     await Promise.all(dbs.map(async (db) => (await db.catch(() => null))?.drop()));
   }
 
-  private track(server: ServerProcess): ServerProcess {
+  private track(server: StoreServer): StoreServer {
     this.started.push(server);
     return server;
   }
