@@ -221,7 +221,7 @@ test('list filters, and routes shows the table in force', async ({ server, store
 test('watch prints a line per event as a task is dispatched', async ({ server, store }) => {
   test.fixme(
     store === 'postgres',
-    'BUG: event data comes back in jsonb key order (task_routed: lane rule source delivery provider), not as written',
+    'Postgres bug (jsonb key order): event data reads back in jsonb key order (task_routed: lane rule source delivery provider), not as written',
   );
   const watch = start(['watch'], server.url);
   try {

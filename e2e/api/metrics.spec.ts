@@ -29,7 +29,7 @@ test('the metrics match the ledger: tasks by state and bot, counters, latency hi
 }) => {
   test.fixme(
     store === 'postgres',
-    'BUG: a restarted server observes the completions it mirrors from the database in hive_completion_latency_seconds',
+    'Postgres bug (replayed completions in the latency metric): a restarted server counts completions it mirrors from the database in hive_completion_latency_seconds',
   );
   const root = await tempHiveRoot();
   const startedAt = Date.now();

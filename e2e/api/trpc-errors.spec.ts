@@ -86,7 +86,7 @@ test('an internal failure reaches the client as a generic INTERNAL_SERVER_ERROR;
 }) => {
   test.fixme(
     store === 'postgres',
-    'BUG: any database error is a 503 STORAGE_UNAVAILABLE "retry" carrying the database message, not a masked 500',
+    'Postgres bug (every database error a 503): any database error is a 503 STORAGE_UNAVAILABLE "retry" carrying the raw database message, not a logged 500 that hides it',
   );
   const server = await servers.start();
   const hive = createHiveClient(server.url);

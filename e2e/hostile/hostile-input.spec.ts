@@ -95,7 +95,7 @@ test.describe('tasks.run (REST and tRPC) with generated tasks', () => {
   }) => {
     test.fixme(
       store === 'postgres',
-      'BUG: a summary holding U+0000 is a 503 "The hive\'s database failed: unsupported Unicode escape sequence" (jsonb)',
+      'Postgres bug (U+0000 is a 503): a title, summary or answer holding U+0000 is a 503 "unsupported Unicode escape sequence" (jsonb)',
     );
     const answers = new Map<number, number>();
     await holds(
