@@ -3,8 +3,7 @@ import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { dispatch, expect, snapshotHive, status, test } from '../support/fixtures';
-import { readLedger } from '../support/ledger';
+import { dispatch, expect, snapshotState, status, test } from '../support/fixtures';
 
 const run = promisify(execFile);
 
@@ -33,14 +32,12 @@ test.describe('POST /api/tasks/run refuses', () => {
   ];
 
   for (const [what, body, code, message] of cases) {
-    test(what, async ({ server }) => {
-      const before = await snapshotHive(server.root);
-      const eventsBefore = readLedger(server.root).length;
+    test(what, async ({ server, store }) => {
+      const before = await snapshotState(server, store);
       const reply = await dispatch(server, body);
       expect(reply.status).toBe(code);
       expect(reply.body).toMatchObject({ status: 'error', error: { message: expect.stringMatching(message) } });
-      expect(await snapshotHive(server.root)).toEqual(before);
-      expect(readLedger(server.root)).toHaveLength(eventsBefore);
+      expect(await snapshotState(server, store)).toEqual(before);
     });
   }
 
@@ -50,12 +47,12 @@ test.describe('POST /api/tasks/run refuses', () => {
     expect(Object.keys(reply.body.error.fields).sort()).toEqual(['intent', 'summary', 'timeout_seconds', 'title']);
   });
 
-  test('a body over 1 MiB', async ({ server }) => {
-    const before = await snapshotHive(server.root);
+  test('a body over 1 MiB', async ({ server, store }) => {
+    const before = await snapshotState(server, store);
     const reply = await dispatch(server, { ...valid, summary: 'x'.repeat(1024 * 1024 + 1) });
     expect(reply.status).toBe(413);
     expect(reply.body.error.message).toMatch(/larger than 1048576 bytes/);
-    expect(await snapshotHive(server.root)).toEqual(before);
+    expect(await snapshotState(server, store)).toEqual(before);
   });
 
   test('a body over 1 MiB sent with curl: curl reads the 413', async ({ server }) => {
@@ -78,13 +75,13 @@ test.describe('POST /api/tasks/run refuses', () => {
     expect(JSON.parse(body)).toMatchObject({ status: 'error', error: { code: 'PAYLOAD_TOO_LARGE' } });
   });
 
-  test('a second dispatch with an existing task_id', async ({ server }) => {
+  test('a second dispatch with an existing task_id', async ({ server, store }) => {
     expect((await dispatch(server, { ...valid, task_id: 'TASK-DUP' })).status).toBe(200);
-    const before = await snapshotHive(server.root);
+    const before = await snapshotState(server, store);
     const reply = await dispatch(server, { ...valid, task_id: 'TASK-DUP', title: 'another' });
     expect(reply.status).toBe(409);
     expect(reply.body.error.message).toMatch(/task_id "TASK-DUP" already exists/);
-    expect(await snapshotHive(server.root)).toEqual(before);
+    expect(await snapshotState(server, store)).toEqual(before);
   });
 });
 

@@ -3,20 +3,24 @@
  * bots and nothing else (403, saying why); a token the server does not know is 401; the
  * operator token still reaches everything.
  */
-import { test as base } from '@playwright/test';
 import { addBeeToken, beeTokensFile, revokeBeeToken } from '../../server/core/bee-tokens';
-import { startServer, tempHiveRoot, type ServerProcess } from '../../scripts/lib/server-process';
-import { expect } from '../support/fixtures';
+import { tempHiveRoot, type ServerProcess } from '../../scripts/lib/server-process';
+import { expect, StoreServers, test as base } from '../support/fixtures';
 
 const OPERATOR = 'operator-token-0123456789abcdef';
 const test = base.extend<object, { server: ServerProcess & { beeToken: string } }>({
   server: [
-    async ({}, use) => {
+    async ({ store }, use) => {
       const root = await tempHiveRoot();
+      // The token file stays in HIVE_ROOT/.deia on either store.
       const beeToken = await addBeeToken(beeTokensFile(root), 'gpu-box', ['BEE-001']);
-      const server = await startServer({ root, env: { HIVE_API_TOKEN: OPERATOR } });
-      await use(Object.assign(server, { beeToken }));
-      await server.stop();
+      const servers = new StoreServers(store, 'bee tokens');
+      try {
+        const server = await servers.start({ root, env: { HIVE_API_TOKEN: OPERATOR } });
+        await use(Object.assign(server, { beeToken }));
+      } finally {
+        await servers.dispose();
+      }
     },
     { scope: 'worker', timeout: 60_000 },
   ],

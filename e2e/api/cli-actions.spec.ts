@@ -3,85 +3,101 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { claimAsBee, writePresence } from '../../scripts/lib/hive-files';
-import { startServer, type ServerProcess } from '../../scripts/lib/server-process';
+import type { ServerProcess } from '../../scripts/lib/server-process';
 import { EXIT, hive, uniqueId } from '../support/cli';
-import { dispatch, expect, status, test } from '../support/fixtures';
-import { readLedger } from '../support/ledger';
+import { dispatch, expect, status, test, type Store } from '../support/fixtures';
+import { HttpBee, taskEvents, trpcQuery } from '../support/hive-api';
+import { taskPathPattern } from '../support/store';
 
 const task = (bot: string, title = 'Create hello.py') => ({ intent: 'code', title, summary: 's', bot_id: bot });
 
-/** The task files in a bot's inbox. */
-const inbox = async (root: string, bot: string) =>
-  (await readdir(path.join(root, '.deia', 'hive', 'tasks', bot)).catch(() => [])).filter((f) => f.endsWith('.json'));
+/** A bot's inbox: its task files on files; on Postgres (no files) the tasks waiting for it. */
+const inbox = async (server: ServerProcess, store: Store, bot: string): Promise<string[]> =>
+  store === 'files'
+    ? (await readdir(path.join(server.root, '.deia', 'hive', 'tasks', bot)).catch(() => [])).filter((f) =>
+        f.endsWith('.json'),
+      )
+    : (await trpcQuery(server, 'tasks.list', { bot_id: bot, state: 'waiting' })).items.map(
+        (row: { task_id: string }) => row.task_id,
+      );
 
 const stateOf = async (server: ServerProcess, taskId: string) => (await status(server, taskId)).body.state;
 
-test('bots: a bot whose tasks wait with no live bee is warned about by name, live bees are listed, --check exits 9', async () => {
+test('bots: a bot whose tasks wait with no live bee is warned about by name, live bees are listed, --check exits 9', async ({
+  store,
+  servers,
+}) => {
   // Its own hive: "no warnings" is only true of a hive no other test has dispatched into.
-  const server = await startServer();
-  try {
-    const quiet = await hive(['bots', '--check'], server.url);
-    expect(quiet.code, quiet.stderr).toBe(EXIT.ok);
-    expect(quiet.stdout).toContain('No warnings.');
+  const server = await servers.start();
+  // A running bee's heartbeat: its presence file on files, a heartbeat over HTTP on Postgres.
+  const heartbeat =
+    store === 'files'
+      ? () => writePresence(server.root, 'busy-bee', ['BEE-LIVE'])
+      : () => new HttpBee(server, 'busy-bee').heartbeat(['BEE-LIVE']);
+  const quiet = await hive(['bots', '--check'], server.url);
+  expect(quiet.code, quiet.stderr).toBe(EXIT.ok);
+  expect(quiet.stdout).toContain('No warnings.');
 
-    const nobody = uniqueId('NOBODY');
-    await writePresence(server.root, 'busy-bee', ['BEE-LIVE']);
-    await expect.poll(async () => (await (await fetch(`${server.url}/api/hive/bots`)).json()).bees.length).toBe(1);
-    const waiting = await dispatch(server, task(nobody));
-    const served = await dispatch(server, task('BEE-LIVE'));
-    // A heartbeat, as a running bee writes every few seconds: the bee stays live however slow the machine is.
-    await writePresence(server.root, 'busy-bee', ['BEE-LIVE']);
+  const nobody = uniqueId('NOBODY');
+  await heartbeat();
+  await expect.poll(async () => (await (await fetch(`${server.url}/api/hive/bots`)).json()).bees.length).toBe(1);
+  const waiting = await dispatch(server, task(nobody));
+  const served = await dispatch(server, task('BEE-LIVE'));
+  // A heartbeat, as a running bee writes every few seconds: the bee stays live however slow the machine is.
+  await heartbeat();
 
-    const [text, check, json, stuck, all] = await Promise.all([
-      hive(['bots'], server.url),
-      hive(['bots', '--check'], server.url),
-      hive(['bots', '--json'], server.url),
-      hive(['list', '--stuck', '--json'], server.url),
-      hive(['list', '--json'], server.url),
-    ]);
-    expect(text.code, text.stderr).toBe(EXIT.ok);
-    expect(text.stdout).toMatch(/^BOT\s+WAITING\s+OLDEST WAIT\s+IN PROGRESS\s+BLOCKED\s+HELD\s+PAUSED\s+LIVE BEES/m);
-    expect(text.stdout).toMatch(new RegExp(`^${nobody}\\s+1\\s+\\d+s\\s+0\\s+0\\s+0\\s+no\\s+0\\s+-$`, 'm'));
-    expect(text.stdout).toMatch(/^BEE-LIVE\s+1\s+\d+s\s+0\s+0\s+0\s+no\s+1\s+-$/m);
-    expect(text.stdout).toMatch(
-      new RegExp(`^busy-bee\\s+BEE-LIVE\\s+\\S+\\s+${process.pid}\\s+file\\s+yes\\s+\\d+s ago\\s+-$`, 'm'),
-    );
-    expect(text.stdout).toMatch(
-      new RegExp(`^no_live_bee\\s+bot ${nobody}\\s+1 task waits for ${nobody} and no live bee serves it`, 'm'),
-    );
-    expect(text.stdout).not.toMatch(/^no_live_bee\s+bot BEE-LIVE/m);
+  const [text, check, json, stuck, all] = await Promise.all([
+    hive(['bots'], server.url),
+    hive(['bots', '--check'], server.url),
+    hive(['bots', '--json'], server.url),
+    hive(['list', '--stuck', '--json'], server.url),
+    hive(['list', '--json'], server.url),
+  ]);
+  expect(text.code, text.stderr).toBe(EXIT.ok);
+  expect(text.stdout).toMatch(/^BOT\s+WAITING\s+OLDEST WAIT\s+IN PROGRESS\s+BLOCKED\s+HELD\s+PAUSED\s+LIVE BEES/m);
+  expect(text.stdout).toMatch(new RegExp(`^${nobody}\\s+1\\s+\\d+s\\s+0\\s+0\\s+0\\s+no\\s+0\\s+-$`, 'm'));
+  expect(text.stdout).toMatch(/^BEE-LIVE\s+1\s+\d+s\s+0\s+0\s+0\s+no\s+1\s+-$/m);
+  expect(text.stdout).toMatch(
+    store === 'files'
+      ? new RegExp(`^busy-bee\\s+BEE-LIVE\\s+\\S+\\s+${process.pid}\\s+file\\s+yes\\s+\\d+s ago\\s+-$`, 'm')
+      : /^busy-bee\s+BEE-LIVE\s+\S+\s+\S+\s+http\s+yes\s+\d+s ago\s+-$/m,
+  );
+  expect(text.stdout).toMatch(
+    new RegExp(`^no_live_bee\\s+bot ${nobody}\\s+1 task waits for ${nobody} and no live bee serves it`, 'm'),
+  );
+  expect(text.stdout).not.toMatch(/^no_live_bee\s+bot BEE-LIVE/m);
 
-    expect(check.code).toBe(EXIT.warnings);
-    expect(check.stderr).toContain('check: 1 warning');
+  expect(check.code).toBe(EXIT.warnings);
+  expect(check.stderr).toContain('check: 1 warning');
 
-    expect(json.code, json.stderr).toBe(EXIT.ok);
-    expect(JSON.parse(json.stdout).warnings).toEqual([
-      expect.objectContaining({ code: 'no_live_bee', bot_id: nobody }),
-    ]);
+  expect(json.code, json.stderr).toBe(EXIT.ok);
+  expect(JSON.parse(json.stdout).warnings).toEqual([expect.objectContaining({ code: 'no_live_bee', bot_id: nobody })]);
 
-    // --stuck keeps the task nobody serves and drops the one a live bee could take.
-    const ids = (result: { stdout: string }) => JSON.parse(result.stdout).items.map((r: any) => r.task_id);
-    expect(ids(all)).toEqual(expect.arrayContaining([waiting.body.task_id, served.body.task_id]));
-    expect(ids(stuck)).toEqual([waiting.body.task_id]);
-  } finally {
-    await server.stop();
-  }
+  // --stuck keeps the task nobody serves and drops the one a live bee could take.
+  const ids = (result: { stdout: string }) => JSON.parse(result.stdout).items.map((r: any) => r.task_id);
+  expect(ids(all)).toEqual(expect.arrayContaining([waiting.body.task_id, served.body.task_id]));
+  expect(ids(stuck)).toEqual([waiting.body.task_id]);
 });
 
 test('cancel: an unclaimed task is cancelled at once; a second cancel exits with the conflict code and the reason', async ({
   server,
+  store,
 }) => {
+  test.skip(
+    store === 'postgres',
+    'the CLI calls the same endpoint as actions.spec and ui/task-actions on Postgres: the api project runs it',
+  );
   const bot = uniqueId('CANCEL');
   const { body } = await dispatch(server, task(bot));
   const id = body.task_id;
-  expect(await inbox(server.root, bot)).toHaveLength(1);
+  expect(await inbox(server, store, bot)).toHaveLength(1);
 
   const first = await hive(['cancel', id, '--reason', 'not needed'], server.url);
   expect(first.code, first.stderr).toBe(EXIT.ok);
   expect(first.stdout).toMatch(new RegExp(`^task\\s+${id}\\n^state\\s+cancelled$`, 'm'));
-  expect(await inbox(server.root, bot)).toEqual([]);
-  const cancelled = readLedger(server.root, id).filter((e) => e.event_type === 'task_cancelled');
-  expect(cancelled.map((e) => JSON.parse(e.data).reason)).toEqual(['not needed']);
+  expect(await inbox(server, store, bot)).toEqual([]);
+  const cancelled = (await taskEvents(server, id)).filter((e) => e.event_type === 'task_cancelled');
+  expect(cancelled.map((e) => e.data.reason)).toEqual(['not needed']);
 
   const [again, againJson, unknown, shown] = await Promise.all([
     hive(['cancel', id], server.url),
@@ -104,7 +120,12 @@ test('cancel: an unclaimed task is cancelled at once; a second cancel exits with
 
 test('retry --summary dispatches a new task, attempt 2, carrying the old one’s fields and lineage', async ({
   server,
+  store,
 }) => {
+  test.skip(
+    store === 'postgres',
+    'the CLI calls the same endpoint as actions.spec and ui/task-actions on Postgres: the api project runs it',
+  );
   const bot = uniqueId('RETRY');
   const { body } = await dispatch(server, task(bot, 'Create hello.py'));
   const id = body.task_id;
@@ -140,7 +161,12 @@ test('retry --summary dispatches a new task, attempt 2, carrying the old one’s
 
 test('reassign --dry-run says what would happen and moves nothing; then reassign moves the task file', async ({
   server,
+  store,
 }) => {
+  test.skip(
+    store === 'postgres',
+    'the CLI calls the same endpoint as actions.spec and ui/task-actions on Postgres: the api project runs it',
+  );
   const from = uniqueId('FROM');
   const to = uniqueId('TO');
   const { body } = await dispatch(server, task(from));
@@ -152,15 +178,16 @@ test('reassign --dry-run says what would happen and moves nothing; then reassign
   expect(dry.stdout).toMatch(new RegExp(`^to\\s+${to}$`, 'm'));
   expect(dry.stdout).toMatch(/^dry run\s+nothing was moved$/m);
   expect(dry.stdout).toMatch(new RegExp(`^warning\\s+no_live_bee: No live bee serves ${to}`, 'm'));
-  expect(await inbox(server.root, from)).toHaveLength(1);
-  expect(await inbox(server.root, to)).toEqual([]);
+  expect(await inbox(server, store, from)).toHaveLength(1);
+  expect(await inbox(server, store, to)).toEqual([]);
 
   const real = await hive(['reassign', id, '--bot', to], server.url);
   expect(real.code, real.stderr).toBe(EXIT.ok);
-  expect(real.stdout).toMatch(new RegExp(`^task path\\s+\\.deia/hive/tasks/${to}/\\S+-${id}\\.json$`, 'm'));
+  const taskPath = /^task path\s+(\S+)$/m.exec(real.stdout)?.[1];
+  expect(taskPath, real.stdout).toMatch(taskPathPattern(store, to, id));
   expect(real.stdout).not.toContain('dry run');
-  expect(await inbox(server.root, from)).toEqual([]);
-  expect(await inbox(server.root, to)).toHaveLength(1);
+  expect(await inbox(server, store, from)).toEqual([]);
+  expect(await inbox(server, store, to)).toHaveLength(1);
   expect((await status(server, id)).body.task.bot_id).toBe(to);
 
   const same = await hive(['reassign', id, '--bot', to], server.url);
@@ -168,7 +195,8 @@ test('reassign --dry-run says what would happen and moves nothing; then reassign
   expect(same.stderr).toContain(`${id} is already assigned to ${to}.`);
 });
 
-test('reclaim: a task claimed by a bee that is not live waits again, as attempt 2', async ({ server }) => {
+test('reclaim: a task claimed by a bee that is not live waits again, as attempt 2', async ({ server, store }) => {
+  test.skip(store === 'postgres', 'a claim file with no presence file beside it: a bee over HTTP claims with a lease');
   const bot = uniqueId('RECLAIM');
   const { body } = await dispatch(server, task(bot));
   const id = body.task_id;
@@ -195,7 +223,12 @@ test('reclaim: a task claimed by a bee that is not live waits again, as attempt 
 
 test('pause holds a new dispatch (state held, out of the inbox); resume puts it in the inbox (waiting)', async ({
   server,
+  store,
 }) => {
+  test.skip(
+    store === 'postgres',
+    'the CLI calls the same endpoint as actions.spec and ui/task-actions on Postgres: the api project runs it',
+  );
   const bot = uniqueId('PAUSE');
   const pause = await hive(['pause', bot], server.url);
   expect(pause.code, pause.stderr).toBe(EXIT.ok);
@@ -212,7 +245,7 @@ test('pause holds a new dispatch (state held, out of the inbox); resume puts it 
   ]);
   expect(held.stdout).toMatch(/^state\s+held$/m);
   expect(listed.stdout).toMatch(new RegExp(`^${id}\\s+held\\s+active\\s`, 'm'));
-  expect(await inbox(server.root, bot)).toEqual([]);
+  expect(await inbox(server, store, bot)).toEqual([]);
 
   const resume = await hive(['resume', bot], server.url);
   expect(resume.code, resume.stderr).toBe(EXIT.ok);
@@ -223,5 +256,5 @@ test('pause holds a new dispatch (state held, out of the inbox); resume puts it 
   ]);
   expect(waiting.stdout).toMatch(/^state\s+waiting$/m);
   expect(JSON.parse(stillHeld.stdout).items).toEqual([]);
-  expect(await inbox(server.root, bot)).toHaveLength(1);
+  expect(await inbox(server, store, bot)).toHaveLength(1);
 });

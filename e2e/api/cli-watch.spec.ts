@@ -1,9 +1,10 @@
 /** `hive watch`: replay from an event id (--since), one task only (--task), and following the hive across a server restart. */
 import type { LedgerEvent } from '../../server/contracts/ledger';
-import { startServer } from '../../scripts/lib/server-process';
-import { EXIT, start, type Running } from '../support/cli';
+import type { ServerProcess } from '../../scripts/lib/server-process';
+import { EXIT, start, uniqueId, type Running } from '../support/cli';
 import { dispatch, expect, test, writeResponse } from '../support/fixtures';
-import { readLedger } from '../support/ledger';
+import { answerAsBee, taskEvents } from '../support/hive-api';
+import { storedEventIds } from '../support/ledger';
 
 const hello = { intent: 'code', title: 'Create hello.py', summary: 'Write a hello world script' };
 
@@ -15,8 +16,8 @@ const printed = (watch: Running): LedgerEvent[] =>
     .filter(Boolean)
     .map((line) => JSON.parse(line) as LedgerEvent);
 
-const idOf = (root: string, taskId: string, type: string) =>
-  readLedger(root, taskId).find((e) => e.event_type === type)!.id;
+const idOf = async (server: ServerProcess, taskId: string, type: string) =>
+  (await taskEvents(server, taskId)).find((e) => e.event_type === type)!.id;
 
 async function stop(watch: Running) {
   watch.child.kill('SIGTERM');
@@ -25,7 +26,7 @@ async function stop(watch: Running) {
 
 test('watch --since N replays every event after N, then follows new ones, each once', async ({ server }) => {
   const before = await dispatch(server, { ...hello, title: 'before the mark' });
-  const since = idOf(server.root, before.body.task_id, 'task_dispatched');
+  const since = await idOf(server, before.body.task_id, 'task_dispatched');
   const after = await dispatch(server, { ...hello, title: 'after the mark' });
 
   const watch = start(['watch', '--since', String(since), '--json'], server.url);
@@ -34,10 +35,9 @@ test('watch --since N replays every event after N, then follows new ones, each o
     const live = await dispatch(server, { ...hello, title: 'while watching' });
     await watch.waitFor(new RegExp(`"task_dispatched","task_id":"${live.body.task_id}"`));
 
+    // Against the ledger as stored, not the stream `watch` reads: a stream that lost an event would lose it twice.
     const ids = printed(watch).map((e) => e.id);
-    const ledger = readLedger(server.root)
-      .map((e) => e.id)
-      .filter((id) => id > since && id <= ids.at(-1)!);
+    const ledger = (await storedEventIds(server, since)).filter((id) => id <= ids.at(-1)!);
     expect(ids).toEqual(ledger);
     expect(printed(watch).some((e) => e.task_id === before.body.task_id)).toBe(false);
   } finally {
@@ -45,35 +45,40 @@ test('watch --since N replays every event after N, then follows new ones, each o
   }
 });
 
-test('watch --task ID prints only that task’s events', async ({ server }) => {
+test('watch --task ID prints only that task’s events', async ({ server, store }) => {
   const taskId = `TASK-WATCHED-${Date.now()}`;
+  // A bot of its own: a bee over HTTP (Postgres) claims the oldest task of its bot.
+  const bot = uniqueId('WATCHED');
   const watch = start(['watch', '--task', taskId, '--json'], server.url);
   try {
     await watch.waitFor(new RegExp(`watching http://127\\.0\\.0\\.1:\\d+ for ${taskId}`));
     // Another task's events go by first, in the same stream.
     const other = await dispatch(server, { ...hello, title: 'not watched' });
-    await dispatch(server, { ...hello, task_id: taskId });
-    await writeResponse(server.root, `BEE-001-RESPONSE-${taskId}.md`, 'done');
-    await watch.waitFor(/"task_archived"/);
+    await dispatch(server, { ...hello, task_id: taskId, bot_id: bot });
+    await answerAsBee(server, store, { taskId, botId: bot, content: 'done' });
+    // The last event: the task file archived (files); on Postgres, with no file, the completion.
+    const last = store === 'files' ? 'task_archived' : 'task_completed';
+    await watch.waitFor(new RegExp(`"${last}"`));
 
     const events = printed(watch);
-    expect(events.map((e) => e.event_type)).toEqual([
-      'task_execution_started',
-      'task_routed',
-      'task_dispatched',
-      'task_completed',
-      'task_archived',
-    ]);
+    expect(events.map((e) => e.event_type)).toEqual(
+      store === 'files'
+        ? ['task_execution_started', 'task_routed', 'task_dispatched', 'task_completed', 'task_archived']
+        : ['task_execution_started', 'task_routed', 'task_dispatched', 'task_claimed', 'task_completed'],
+    );
     expect(new Set(events.map((e) => e.task_id))).toEqual(new Set([taskId]));
     // The other task's events were in the stream before these, so they were seen and left out.
-    expect(idOf(server.root, other.body.task_id, 'task_dispatched')).toBeLessThan(events[0]!.id);
+    expect(await idOf(server, other.body.task_id, 'task_dispatched')).toBeLessThan(events[0]!.id);
   } finally {
     await stop(watch);
   }
 });
 
-test('watch follows the hive across a server restart on the same port, missing nothing and repeating nothing', async () => {
-  let server = await startServer();
+test('watch follows the hive across a server restart on the same port, missing nothing and repeating nothing', async ({
+  store,
+  servers,
+}) => {
+  let server = await servers.start();
   const { root, port } = server;
   const watch = start(['watch', '--json'], server.url);
   try {
@@ -83,24 +88,27 @@ test('watch follows the hive across a server restart on the same port, missing n
 
     await server.stop();
     await watch.waitFor(/reconnecting/);
-    // Answered while the server is down: the next server records it at start-up.
-    await writeResponse(root, `${first.body.task_id}.md`, 'answered while the server was down');
-    server = await startServer({ root, port });
+    // Answered while the server is down: the next server records it at start-up (a response file:
+    // on Postgres, where bees answer over HTTP, nothing can be answered while no server runs).
+    if (store === 'files') await writeResponse(root, `${first.body.task_id}.md`, 'answered while the server was down');
+    server = await servers.start({ root, port });
     await watch.waitFor(/reconnected/, 30_000);
 
     const second = await dispatch(server, { ...hello, title: 'after the restart' });
     await watch.waitFor(new RegExp(`"task_dispatched","task_id":"${second.body.task_id}"`), 30_000);
 
     const ids = printed(watch).map((e) => e.id);
-    const ledger = readLedger(root)
-      .map((e) => e.id)
-      .filter((id) => id >= ids[0]! && id <= ids.at(-1)!);
+    const ledger = (await storedEventIds(server, ids[0]! - 1)).filter((id) => id <= ids.at(-1)!);
     expect(ids).toEqual(ledger);
     expect(
       printed(watch)
         .filter((e) => e.task_id === first.body.task_id)
         .map((e) => e.event_type),
-    ).toEqual(['task_execution_started', 'task_routed', 'task_dispatched', 'task_completed', 'task_archived']);
+    ).toEqual(
+      store === 'files'
+        ? ['task_execution_started', 'task_routed', 'task_dispatched', 'task_completed', 'task_archived']
+        : ['task_execution_started', 'task_routed', 'task_dispatched'],
+    );
   } finally {
     await stop(watch);
     await server.stop();

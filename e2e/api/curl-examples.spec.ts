@@ -3,8 +3,9 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { expect, test, writeResponse } from '../support/fixtures';
-import { readLedger } from '../support/ledger';
+import { expect, test } from '../support/fixtures';
+import { answerAsBee, taskEvents } from '../support/hive-api';
+import { responsePath, taskPathPattern } from '../support/store';
 
 const run = promisify(execFile);
 
@@ -17,7 +18,13 @@ async function curl(args: string[]): Promise<any> {
 const curlPost = (url: string, body: string) =>
   curl(['-X', 'POST', url, '-H', 'Content-Type: application/json', '-d', body]);
 
-test('dispatch, then status, then a wait that returns as soon as a bee responds', async ({ server }) => {
+test('dispatch, then status, then a wait that returns as soon as a bee responds', async ({
+  server: shared,
+  store,
+  servers,
+}) => {
+  // A bee over HTTP claims the oldest task of its bot: on Postgres, a hive of its own holds only this test's.
+  const server = store === 'postgres' ? await servers.start() : shared;
   const dispatched = await curlPost(
     `${server.url}/api/tasks/run`,
     '{"intent": "code", "title": "Create hello.py", "summary": "Write a hello world script"}',
@@ -30,13 +37,19 @@ test('dispatch, then status, then a wait that returns as soon as a bee responds'
     delivery_mode: 'task_file',
   });
   expect(dispatched.task_id).toMatch(/^TASK-\d{14}-[0-9a-f]+$/);
-  expect(dispatched.task_path).toMatch(/^\.deia\/hive\/tasks\/BEE-001\//);
-  expect(existsSync(path.join(server.root, dispatched.task_path))).toBe(true);
+  expect(dispatched.task_path).toMatch(taskPathPattern(store, 'BEE-001', dispatched.task_id));
+  if (store === 'files') expect(existsSync(path.join(server.root, dispatched.task_path))).toBe(true);
 
   const pending = await curl([`${server.url}/api/tasks/status/${dispatched.task_id}`]);
   expect(pending).toMatchObject({ status: 'active', task: { task_id: dispatched.task_id, title: 'Create hello.py' } });
 
-  await writeResponse(server.root, `BEE-001-RESPONSE-${dispatched.task_id}-hello.md`, '# hello.py\nprint("hello")\n');
+  const hello = `BEE-001-RESPONSE-${dispatched.task_id}-hello.md`;
+  await answerAsBee(server, store, {
+    taskId: dispatched.task_id,
+    botId: 'BEE-001',
+    file: hello,
+    content: '# hello.py\nprint("hello")\n',
+  });
   // `state` follows the ledger: it says completed once the completion is recorded.
   await expect
     .poll(async () => (await curl([`${server.url}/api/tasks/status/${dispatched.task_id}`])).state)
@@ -45,7 +58,7 @@ test('dispatch, then status, then a wait that returns as soon as a bee responds'
   expect(done).toEqual({
     status: 'completed',
     state: 'completed',
-    response_path: `.deia/hive/responses/BEE-001-RESPONSE-${dispatched.task_id}-hello.md`,
+    response_path: responsePath(store, 'BEE-001', dispatched.task_id, hello),
     content: '# hello.py\nprint("hello")\n',
   });
 
@@ -56,16 +69,23 @@ test('dispatch, then status, then a wait that returns as soon as a bee responds'
        "wait_for_response": true, "timeout_seconds": 60, "task_id": "TASK-WAIT-1"}`,
   );
   await expect.poll(async () => (await fetch(`${server.url}/api/tasks/status/TASK-WAIT-1`)).status).toBe(200);
-  await writeResponse(server.root, 'BEE-001-RESPONSE-TASK-WAIT-1.md', 'waited for');
+  await answerAsBee(server, store, { taskId: 'TASK-WAIT-1', botId: 'BEE-001', content: 'waited for' });
   const answered = await waiting;
   expect(answered.response).toEqual({
     status: 'completed',
-    response_path: '.deia/hive/responses/BEE-001-RESPONSE-TASK-WAIT-1.md',
+    response_path: responsePath(store, 'BEE-001', 'TASK-WAIT-1'),
     content: 'waited for',
   });
 
-  const events = readLedger(server.root, dispatched.task_id).map((e) => e.event_type);
-  expect(events.slice(0, 4)).toEqual(['task_execution_started', 'task_routed', 'task_dispatched', 'task_completed']);
+  // A bee over HTTP claims the task before it answers; the response file here comes with no claim.
+  const ending = store === 'files' ? ['task_completed'] : ['task_claimed', 'task_completed'];
+  const events = (await taskEvents(server, dispatched.task_id)).map((e) => e.event_type);
+  expect(events.slice(0, 3 + ending.length)).toEqual([
+    'task_execution_started',
+    'task_routed',
+    'task_dispatched',
+    ...ending,
+  ]);
 });
 
 test('a wait that nobody answers times out with a timeout response', async ({ server }) => {
@@ -78,7 +98,7 @@ test('a wait that nobody answers times out with a timeout response', async ({ se
     lane: 'llm',
     response: { status: 'timeout', task_id: 'TASK-SILENT' },
   });
-  expect(readLedger(server.root, 'TASK-SILENT').map((e) => e.event_type)).toContain('task_timeout');
+  expect((await taskEvents(server, 'TASK-SILENT')).map((e) => e.event_type)).toContain('task_timeout');
 });
 
 test('a waiting client that hangs up frees its wait', async ({ server }) => {

@@ -2,10 +2,10 @@
 import path from 'node:path';
 import { TRPCClientError } from '@trpc/client';
 import Database from 'better-sqlite3';
+import { Client } from 'pg';
 import { createHiveClient } from '../../scripts/cli/client';
-import { startServer } from '../../scripts/lib/server-process';
-import { dispatch, expect, snapshotHive, status, test } from '../support/fixtures';
-import { readLedger } from '../support/ledger';
+import { dispatch, expect, snapshotState, status, test } from '../support/fixtures';
+import { taskEvents } from '../support/hive-api';
 
 const hello = { intent: 'code', title: 'Create hello.py', summary: 'Write a hello world script' };
 
@@ -24,8 +24,11 @@ async function trpcError(call: Promise<unknown>): Promise<TRPCClientError<any>> 
 const waiting = async (url: string) =>
   ((await (await fetch(`${url}/api/health`)).json()) as { waiting: number }).waiting;
 
-test('a wait beyond HIVE_MAX_WAITERS is TOO_MANY_REQUESTS (429) over tRPC, TOO_MANY_WAITERS over REST, and writes nothing', async () => {
-  const server = await startServer({ env: { HIVE_MAX_WAITERS: '1' } });
+test('a wait beyond HIVE_MAX_WAITERS is TOO_MANY_REQUESTS (429) over tRPC, TOO_MANY_WAITERS over REST, and writes nothing', async ({
+  store,
+  servers,
+}) => {
+  const server = await servers.start({ env: { HIVE_MAX_WAITERS: '1' } });
   const hive = createHiveClient(server.url);
   const holder = new AbortController();
   const held = fetch(`${server.url}/api/tasks/run`, {
@@ -38,9 +41,9 @@ test('a wait beyond HIVE_MAX_WAITERS is TOO_MANY_REQUESTS (429) over tRPC, TOO_M
     await expect.poll(() => waiting(server.url)).toBe(1);
     // Its place is taken before its file is written: wait until the dispatch is recorded too.
     await expect
-      .poll(() => readLedger(server.root, 'TASK-HOLDER').map((e) => e.event_type))
+      .poll(async () => (await taskEvents(server, 'TASK-HOLDER').catch(() => [])).map((e) => e.event_type))
       .toContain('task_dispatched');
-    const before = await snapshotHive(server.root);
+    const before = await snapshotState(server, store);
 
     const error = await trpcError(
       hive.tasks.run.mutate({ ...hello, task_id: 'TASK-REFUSED', wait_for_response: true, timeout_seconds: 60 }),
@@ -50,15 +53,13 @@ test('a wait beyond HIVE_MAX_WAITERS is TOO_MANY_REQUESTS (429) over tRPC, TOO_M
     const rest = await dispatch(server, { ...hello, task_id: 'TASK-REFUSED', wait_for_response: true });
     expect(rest).toMatchObject({ status: 429, body: { error: { code: 'TOO_MANY_WAITERS' } } });
 
-    expect(await snapshotHive(server.root)).toEqual(before);
-    expect(readLedger(server.root, 'TASK-REFUSED')).toEqual([]);
+    expect(await snapshotState(server, store)).toEqual(before);
     expect(await status(server, 'TASK-REFUSED')).toMatchObject({ status: 404 });
     // The limit is on waits: the same dispatch without waiting goes through.
     expect(await hive.tasks.run.mutate({ ...hello, task_id: 'TASK-REFUSED' })).toMatchObject({ status: 'dispatched' });
   } finally {
     holder.abort();
     await held;
-    await server.stop();
   }
 });
 
@@ -79,23 +80,38 @@ test('bad input is BAD_REQUEST (400) with data.fields naming each offending fiel
   expect(Object.keys(list.data.fields ?? {}).sort()).toEqual(['lane', 'limit']);
 });
 
-test('an internal failure reaches the client as a generic INTERNAL_SERVER_ERROR; the details stay in the server log', async () => {
-  const server = await startServer();
-  try {
-    const hive = createHiveClient(server.url);
-    await hive.tasks.run.mutate({ ...hello, task_id: 'TASK-BEFORE-DAMAGE' });
+test('an internal failure reaches the client as a generic INTERNAL_SERVER_ERROR; the details stay in the server log', async ({
+  store,
+  servers,
+}) => {
+  const server = await servers.start();
+  const hive = createHiveClient(server.url);
+  await hive.tasks.run.mutate({ ...hello, task_id: 'TASK-BEFORE-DAMAGE' });
+  let failing: Promise<unknown>;
+  let inLog: RegExp;
+  if (store === 'files') {
     // Someone removes the task list's table from the ledger behind the server's back.
     const db = new Database(path.join(server.root, '.deia', 'ledger.db'));
     db.exec('DROP TABLE task_view');
     db.close();
-
-    const error = await trpcError(hive.tasks.list.query({}));
-    expect(error.data).toMatchObject({ code: 'INTERNAL_SERVER_ERROR', httpStatus: 500 });
-    expect(error.message).toBe('Internal error; the server log has the details.');
-    expect(error.data.stack).toBeUndefined();
-    expect(JSON.stringify({ message: error.message, data: error.data })).not.toMatch(/task_view|no such table|Sqlite/);
-    await expect.poll(() => server.output()).toMatch(/tRPC tasks\.list failed.*no such table: task_view/s);
-  } finally {
-    await server.stop();
+    failing = hive.tasks.list.query({});
+    inLog = /tRPC tasks\.list failed.*no such table: task_view/s;
+  } else {
+    // Someone removes the tasks table from the database behind the server's back: the next dispatch fails.
+    const db = new Client({ connectionString: await servers.databaseUrl(server.root) });
+    await db.connect();
+    await db.query('DROP TABLE tasks CASCADE');
+    await db.end();
+    failing = hive.tasks.run.mutate({ ...hello, task_id: 'TASK-AFTER-DAMAGE' });
+    inLog = /tRPC tasks\.run failed.*relation "tasks" does not exist/s;
   }
+
+  const error = await trpcError(failing);
+  expect(error.data).toMatchObject({ code: 'INTERNAL_SERVER_ERROR', httpStatus: 500 });
+  expect(error.message).toBe('Internal error; the server log has the details.');
+  expect(error.data.stack).toBeUndefined();
+  expect(JSON.stringify({ message: error.message, data: error.data })).not.toMatch(
+    /task_view|no such table|Sqlite|relation|does not exist/,
+  );
+  await expect.poll(() => server.output()).toMatch(inLog);
 });

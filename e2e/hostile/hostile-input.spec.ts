@@ -1,5 +1,5 @@
 /** Hostile input over REST and tRPC, by generated cases: always a clean JSON answer in time, and the hive only gains accepted tasks' files. */
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import fc from 'fast-check';
 import { AWKWARD_UNICODE, hostileId, hostileText, isValidId, undecodableSegment, wellFormedId } from './arbitraries';
@@ -18,7 +18,7 @@ import {
   type HostileHive,
   type Reply,
 } from './support';
-import { HiveWitness } from './witness';
+import { watchHive, type Witness } from './witness';
 
 /** Seeded, so a failure replays; set HOSTILE_SEED to explore other cases. */
 const SEED = Number(process.env.HOSTILE_SEED ?? 20261125);
@@ -49,10 +49,10 @@ const RUN_PATH: Record<Transport, string> = { rest: '/api/tasks/run', trpc: '/ap
 // Its own server, not the worker's: the witness needs a hive no one has dispatched to, and
 // the worker's hive is shared with whatever spec file ran before this one.
 let hive: HostileHive;
-let witness: HiveWitness;
-test.beforeAll(async () => {
-  hive = await startHostileHive({ HIVE_POLL_MS: '200' });
-  witness = await HiveWitness.watch(hive.sandbox);
+let witness: Witness;
+test.beforeAll(async ({ store }) => {
+  hive = await startHostileHive({ HIVE_POLL_MS: '200' }, store);
+  witness = await watchHive(hive);
 });
 test.afterAll(async () => hive.dispose());
 
@@ -128,7 +128,7 @@ test.describe('tasks.run (REST and tRPC) with generated tasks', () => {
           expect(result.bot_id).toBe(task.bot_id ?? 'BEE-001');
           const accepted = await witness.accept(result);
           // What was sent is what the bee reads, every awkward character intact.
-          const written = JSON.parse(await readFile(path.join(hive.sandbox.root, accepted.taskPath), 'utf8'));
+          const written = await witness.stored(accepted);
           expect(written).toMatchObject({
             task_id: result.task_id,
             bot_id: result.bot_id,
@@ -357,7 +357,13 @@ test.describe('bodies and content types that lie', () => {
   );
   const mediaType = (contentType: string | undefined) => contentType?.split(';')[0]?.trim().toLowerCase();
 
-  test('a body not declared as application/json is 415; a declared one that is not a task is a clean 4xx', async () => {
+  test('a body not declared as application/json is 415; a declared one that is not a task is a clean 4xx', async ({
+    store,
+  }) => {
+    test.skip(
+      store === 'postgres',
+      'what a body and its content type decide comes before the store: the hostile project runs it',
+    );
     await holds(
       fc.asyncProperty(
         fc.constantFrom<Transport>('rest', 'trpc'),
@@ -579,6 +585,8 @@ test.describe('bodies and content types that lie', () => {
     // The control: a routing file the server must complain about, written after the hang-ups.
     // Once its complaint is in the log, the hang-ups have been dealt with too.
     const routingFile = path.join(hive.sandbox.root, '.deia', 'routing.json');
+    // (In PostgreSQL the server writes no .deia/, but it reads its routing table there all the same.)
+    await mkdir(path.dirname(routingFile), { recursive: true });
     await writeFile(routingFile, '{"rules": "hang-up control"}');
     try {
       await expect

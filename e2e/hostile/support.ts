@@ -5,8 +5,8 @@ import { request, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'nod
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { expect, test as base } from '../support/fixtures';
-import { startServer, type ServerProcess } from '../../scripts/lib/server-process';
+import { expect, StoreServers, test as base, type Store } from '../support/fixtures';
+import type { ServerProcess } from '../../scripts/lib/server-process';
 
 /**
  * `dir/` holds the hive's root and a neighbour the server has no business touching:
@@ -28,6 +28,8 @@ export interface Sandbox {
 export interface HostileHive {
   server: ServerProcess;
   sandbox: Sandbox;
+  /** What holds the hive: files under the sandbox's root, or a database of its own. */
+  store: Store;
   /** Stops the server and removes the sandbox. */
   dispose(): Promise<void>;
 }
@@ -62,28 +64,26 @@ export async function makeSandbox(): Promise<Sandbox> {
   return { dir, root, outside, secretFile, secretTaskFile, secret };
 }
 
-/** A production server on its own sandboxed hive (`startServer` from scripts/lib). */
-export async function startHostileHive(env: Record<string, string> = {}): Promise<HostileHive> {
+/** A production server on its own sandboxed hive (`startServer` from scripts/lib), on `store` (a database of its own on Postgres). */
+export async function startHostileHive(env: Record<string, string> = {}, store: Store = 'files'): Promise<HostileHive> {
   const sandbox = await makeSandbox();
-  const server = await startServer({ root: sandbox.root, env }).catch(async (err: unknown) => {
+  const servers = new StoreServers(store, 'hostile');
+  const dispose = async () => {
+    await servers.dispose();
     await rm(sandbox.dir, { recursive: true, force: true });
+  };
+  const server = await servers.start({ root: sandbox.root, env }).catch(async (err: unknown) => {
+    await dispose();
     throw err;
   });
-  return {
-    server,
-    sandbox,
-    async dispose() {
-      await server.stop();
-      await rm(sandbox.dir, { recursive: true, force: true });
-    },
-  };
+  return { server, sandbox, store, dispose };
 }
 
 /** The shared fixtures plus `hive`: one sandboxed server per worker (the fallback re-scan every 200 ms). */
 export const test = base.extend<object, { hive: HostileHive }>({
   hive: [
-    async ({}, use) => {
-      const hive = await startHostileHive({ HIVE_POLL_MS: '200' });
+    async ({ store }, use) => {
+      const hive = await startHostileHive({ HIVE_POLL_MS: '200' }, store);
       await use(hive);
       await hive.dispose();
     },

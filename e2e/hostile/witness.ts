@@ -1,8 +1,21 @@
 /** Watches a sandboxed hive across many requests: what the server wrote, where, and that nothing earlier changed. */
-import { readdir } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { entryOf, expect, listTree, sha256, walkOutsideDeia, type Entry, type Sandbox } from './support';
+import {
+  entryOf,
+  expect,
+  expectCleanJson,
+  listTree,
+  send,
+  sha256,
+  trpcInput,
+  walkOutsideDeia,
+  type Entry,
+  type HostileHive,
+  walk,
+  type Sandbox,
+} from './support';
 
 export interface AcceptedTask {
   taskId: string;
@@ -24,7 +37,23 @@ const DEIA_ENTRIES = new Set([
 const HIVE_DIRS = ['archive', 'bees', 'cancels', 'claims', 'held', 'responses', 'tasks', 'tmp'];
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-export class HiveWitness {
+/** What the specs ask of a witness, whichever store holds the hive. */
+export interface Witness {
+  readonly accepted: Map<string, AcceptedTask>;
+  readonly acceptedIds: string[];
+  accept(result: { task_id: string; bot_id: string; task_path: string }): Promise<AcceptedTask>;
+  /** The accepted task as the hive holds it (what a bee reads). */
+  stored(task: AcceptedTask): Promise<Record<string, unknown>>;
+  check(): Promise<void>;
+  checkUnchanged(): Promise<void>;
+}
+
+/** The witness for the hive's store: its files (HiveWitness), or its database seen through the API (DatabaseWitness). */
+export function watchHive(hive: HostileHive): Promise<Witness> {
+  return hive.store === 'postgres' ? DatabaseWitness.watch(hive) : HiveWitness.watch(hive.sandbox);
+}
+
+export class HiveWitness implements Witness {
   /** task_id → the task a 200 said was dispatched. */
   readonly accepted = new Map<string, AcceptedTask>();
   private readonly firstSeen = new Map<string, Entry>();
@@ -42,6 +71,10 @@ export class HiveWitness {
 
   get acceptedIds(): string[] {
     return [...this.accepted.keys()];
+  }
+
+  async stored(task: AcceptedTask): Promise<Record<string, unknown>> {
+    return JSON.parse(await readFile(path.join(this.sandbox.root, task.taskPath), 'utf8')) as Record<string, unknown>;
   }
 
   /** Records a dispatch the server answered 200: its one file, where the reply says, and what it held then. */
@@ -119,5 +152,80 @@ export class HiveWitness {
         expect(await sha256(file), `${taskPath} content`).toBe(this.hashes.get(taskPath));
       }),
     );
+  }
+}
+
+/** The sandbox but for `.deia/` and the server's own mirror of the database (HIVE_MIRROR_DIR, root/mirror for test servers). */
+const outsideTheServers = (sandbox: Sandbox) =>
+  walk(sandbox.dir, (rel) => rel === 'root/.deia' || rel === 'root/mirror');
+
+/**
+ * The witness of a hive in PostgreSQL, where there are no hive files: nothing appears or changes
+ * in the sandbox but the server's mirror (no `.deia/` but for the routing table a test writes there), the database holds
+ * exactly the accepted tasks (tasks.count), and each stays as it was accepted (tasks.detail).
+ */
+export class DatabaseWitness implements Witness {
+  readonly accepted = new Map<string, AcceptedTask>();
+  private readonly firstSeen = new Map<string, string>();
+
+  private constructor(
+    private readonly hive: HostileHive,
+    private readonly outsideBaseline: Map<string, Entry>,
+  ) {}
+
+  static async watch(hive: HostileHive): Promise<DatabaseWitness> {
+    // Made before the baseline: the routing table a test may write lives in .deia/ on either store.
+    await mkdir(path.join(hive.sandbox.root, '.deia'), { recursive: true });
+    return new DatabaseWitness(hive, await outsideTheServers(hive.sandbox));
+  }
+
+  get acceptedIds(): string[] {
+    return [...this.accepted.keys()];
+  }
+
+  async accept(result: { task_id: string; bot_id: string; task_path: string }): Promise<AcceptedTask> {
+    const { task_id: taskId, bot_id: botId, task_path: taskPath } = result;
+    expect(this.accepted.has(taskId), `${taskId} was accepted twice`).toBe(false);
+    expect(taskPath).toBe(`postgres:tasks/${taskId}`);
+    const task = { taskId, botId, taskPath };
+    this.firstSeen.set(taskId, JSON.stringify(await this.stored(task)));
+    this.accepted.set(taskId, task);
+    return task;
+  }
+
+  async stored(task: AcceptedTask): Promise<Record<string, unknown>> {
+    const requestPath = `/api/trpc/tasks.detail${trpcInput({ task_id: task.taskId })}`;
+    const reply = await send(this.hive.server, { path: requestPath });
+    const json = expectCleanJson(reply, `detail of ${task.taskId}`);
+    expect(reply.status, `tasks.detail of ${task.taskId}`).toBe(200);
+    expect(json.result.data.task, `${task.taskId} is stored`).not.toBeNull();
+    return json.result.data.task as Record<string, unknown>;
+  }
+
+  async check(): Promise<void> {
+    const { sandbox } = this.hive;
+    expect(await outsideTheServers(sandbox), 'the sandbox outside .deia/ and mirror/').toEqual(this.outsideBaseline);
+    const deia = await readdir(path.join(sandbox.root, '.deia')).catch(() => [] as string[]);
+    expect(
+      deia.filter((name) => name !== 'routing.json'),
+      'a hive in PostgreSQL writes nothing in .deia/',
+    ).toEqual([]);
+    // tasks.count is exact (health's count is re-counted every few seconds on Postgres).
+    const reply = await send(this.hive.server, { path: `/api/trpc/tasks.count${trpcInput({})}` });
+    const count = expectCleanJson(reply, 'tasks.count').result.data as number;
+    expect(count, 'the tasks in the database are the accepted ones').toBe(this.accepted.size);
+    for (const dir of [os.tmpdir(), '/']) {
+      const strays = (await readdir(dir).catch(() => [] as string[])).filter((name) => TASK_FILE.test(name));
+      expect(strays, `task files in ${dir}`).toEqual([]);
+    }
+  }
+
+  async checkUnchanged(): Promise<void> {
+    await this.check();
+    for (const task of this.accepted.values()) {
+      expect(JSON.stringify(await this.stored(task)), `${task.taskId} is unchanged since it was accepted`).toBe(
+        this.firstSeen.get(task.taskId),
+      );
+    }
   }
 }

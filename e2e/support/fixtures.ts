@@ -1,18 +1,48 @@
-/** Playwright fixtures: a real production server per worker, on its own temporary hive. */
+/**
+ * Playwright fixtures: a real production server per worker, on its own temporary hive, on the
+ * project's store (`store`: files + SQLite, or PostgreSQL with a database of its own).
+ */
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { test as base } from '@playwright/test';
-import { startServer, type ServerProcess } from '../../scripts/lib/server-process';
+import type { ServerProcess } from '../../scripts/lib/server-process';
+import { StoreServers, type Store, type StoreServer } from './store';
 
-export const test = base.extend<object, { server: ServerProcess }>({
+export type { Store, StoreServer } from './store';
+export { StoreServers } from './store';
+
+export interface HiveTestFixtures {
+  /** Servers of the test's own on the project's store (`servers.start(options)`), stopped and dropped after it. */
+  servers: StoreServers;
+}
+
+export interface HiveWorkerFixtures {
+  /** The store the servers run on (a project option; default 'files'). */
+  store: Store;
+  server: StoreServer;
+}
+
+export const test = base.extend<HiveTestFixtures, HiveWorkerFixtures>({
+  store: ['files', { scope: 'worker', option: true }],
   server: [
-    async ({}, use) => {
-      const server = await startServer();
-      await use(server);
-      await server.stop();
+    async ({ store }, use, workerInfo) => {
+      const servers = new StoreServers(store, `worker ${workerInfo.workerIndex}`);
+      try {
+        await use(await servers.start());
+      } finally {
+        await servers.dispose();
+      }
     },
     { scope: 'worker', timeout: 60_000 },
   ],
+  servers: async ({ store }, use, testInfo) => {
+    const servers = new StoreServers(store, testInfo.title);
+    try {
+      await use(servers);
+    } finally {
+      await servers.dispose();
+    }
+  },
 });
 
 export { expect } from '@playwright/test';
@@ -59,4 +89,17 @@ export async function snapshotHive(root: string): Promise<string[]> {
     }),
   );
   return lines.sort();
+}
+
+/**
+ * What a request could have changed, on either store: how many tasks the hive holds
+ * (tasks.count) and its last ledger id (`/api/health`), and on the file store also every
+ * file of the hive. (Not health's task count: on Postgres it is re-counted every few seconds.)
+ */
+export async function snapshotState(server: ServerProcess, store: Store): Promise<unknown> {
+  const health = (await (await fetch(`${server.url}/api/health`)).json()) as { ledger_last_id: number };
+  const count = await fetch(`${server.url}/api/trpc/tasks.count?input=${encodeURIComponent('{}')}`);
+  const tasks = ((await count.json()) as { result: { data: number } }).result.data;
+  const state = { tasks, ledger_last_id: health.ledger_last_id };
+  return store === 'files' ? { ...state, files: await snapshotHive(server.root) } : state;
 }

@@ -1,6 +1,8 @@
 /** Reads the real ledger of a test hive (read-only), to check what the server recorded. */
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { Client } from 'pg';
+import type { StoreServer } from './store';
 
 export interface LedgerRow {
   id: number;
@@ -16,6 +18,23 @@ export function readLedger(root: string, taskId?: string): LedgerRow[] {
     return db.prepare(sql).all(...(taskId ? [taskId] : [])) as LedgerRow[];
   } finally {
     db.close();
+  }
+}
+
+/**
+ * The ids of the ledger's events after `afterId`, in order, read from where the server stored them (its
+ * SQLite file, or the events table of its database on Postgres): the oracle for a test of the live
+ * stream, which must not be checked against the stream itself.
+ */
+export async function storedEventIds(server: StoreServer, afterId = 0): Promise<number[]> {
+  if (!server.databaseUrl) return readLedger(server.root).flatMap((e) => (e.id > afterId ? [e.id] : []));
+  const db = new Client({ connectionString: server.databaseUrl });
+  await db.connect();
+  try {
+    const { rows } = await db.query<{ id: string }>('SELECT id FROM events WHERE id > $1 ORDER BY id', [afterId]);
+    return rows.map((row) => Number(row.id));
+  } finally {
+    await db.end();
   }
 }
 

@@ -1,11 +1,10 @@
 /** With an API token, the dashboard asks for it once, then works (live stream included) for the session, until it signs out. */
-import { startServer } from '../../scripts/lib/server-process';
 import { expect, test } from '../support/fixtures';
 import { submitTask } from '../support/dashboard';
 
-test('the dashboard asks for the token, refuses a wrong one, and then goes live', async ({ page }) => {
+test('the dashboard asks for the token, refuses a wrong one, and then goes live', async ({ page, servers }) => {
   const token = 'ui-token-0123456789abcdef';
-  const server = await startServer({ env: { HIVE_API_TOKEN: token } });
+  const server = await servers.start({ env: { HIVE_API_TOKEN: token } });
   try {
     await page.goto(server.url);
     await expect(page.getByRole('heading', { name: 'Hive Control' })).toBeVisible();
@@ -28,9 +27,12 @@ test('the dashboard asks for the token, refuses a wrong one, and then goes live'
   }
 });
 
-test('DELETE /api/session signs the dashboard out: the next page asks for the token again', async ({ page }) => {
+test('DELETE /api/session signs the dashboard out: the next page asks for the token again', async ({
+  page,
+  servers,
+}) => {
   const token = 'ui-token-0123456789abcdef';
-  const server = await startServer({ env: { HIVE_API_TOKEN: token } });
+  const server = await servers.start({ env: { HIVE_API_TOKEN: token } });
   try {
     await page.goto(server.url);
     await page.getByLabel('API token').fill(token);

@@ -2,7 +2,7 @@
 import { uniqueWord } from '../support/dashboard';
 import { dispatch, expect, status, test } from '../support/fixtures';
 
-test('a dispatch to a paused bot shows held; Resume puts it in the inbox, waiting', async ({ page, server }) => {
+test('a dispatch to a paused bot shows held; Resume puts it in the inbox, waiting', async ({ page, server, store }) => {
   const bot = `BOT-PAUSE-${uniqueWord()}`;
   const before = (await dispatch(server, { intent: 'code', title: 'before the pause', summary: 's', bot_id: bot }))
     .body;
@@ -33,5 +33,7 @@ test('a dispatch to a paused bot shows held; Resume puts it in the inbox, waitin
   await expect(panelCard).toHaveAttribute('data-paused', 'false');
   await expect(panelCard.getByTestId('held')).toHaveText('0');
   await expect(panelCard.getByTestId('waiting')).toHaveText('2');
-  expect((await status(server, during.body.task_id)).body.task_path).toContain(`/tasks/${bot}/`);
+  expect((await status(server, during.body.task_id)).body.task_path).toContain(
+    store === 'files' ? `/tasks/${bot}/` : `postgres:tasks/${during.body.task_id}`,
+  );
 });

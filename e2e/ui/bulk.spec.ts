@@ -4,11 +4,13 @@
  * followed to its end and each failure listed with why.
  */
 import { uniqueWord } from '../support/dashboard';
-import { dispatch, expect, status, test, writeResponse } from '../support/fixtures';
+import { dispatch, expect, status, test } from '../support/fixtures';
+import { answerAsBee } from '../support/hive-api';
 
 test('bulk cancel of a filter: the count is confirmed, progress runs to the end, the refused task is listed', async ({
   page,
   server,
+  store,
 }) => {
   const bot = `BOT-BULK-${uniqueWord()}`;
   const open: string[] = [];
@@ -18,7 +20,7 @@ test('bulk cancel of a filter: the count is confirmed, progress runs to the end,
   // One already answered: cancelling it is refused, and the job says so.
   const done: string = (await dispatch(server, { intent: 'code', title: 'answered', summary: 's', bot_id: bot })).body
     .task_id;
-  await writeResponse(server.root, `${bot}-RESPONSE-${done}.md`, 'answered already');
+  await answerAsBee(server, store, { taskId: done, botId: bot, content: 'answered already' });
   await expect.poll(async () => (await status(server, done)).body.state).toBe('completed');
 
   await page.goto(`${server.url}/?bot_id=${bot}`);
@@ -50,7 +52,15 @@ test('bulk cancel of a filter: the count is confirmed, progress runs to the end,
   for (const id of open) expect((await status(server, id)).body.state).toBe('cancelled');
 });
 
-test('shift-click selects a range of rows, and a bulk action touches exactly those', async ({ page, server }) => {
+test('shift-click selects a range of rows, and a bulk action touches exactly those', async ({
+  page,
+  server,
+  store,
+}) => {
+  test.skip(
+    store === 'postgres',
+    'which rows a shift-click selects is the page alone; the filter test runs bulk on Postgres',
+  );
   const bot = `BOT-RANGE-${uniqueWord()}`;
   for (let i = 0; i < 6; i++)
     await dispatch(server, { intent: 'code', title: `range ${i}`, summary: 's', bot_id: bot });

@@ -1,6 +1,7 @@
 /** The dashboard in a real Chromium against the production server: submit, watch, read, filter. */
-import { dispatch, expect, test, writeResponse } from '../support/fixtures';
-import { submitTask } from '../support/dashboard';
+import { dispatch, expect, test } from '../support/fixtures';
+import { submitTask, uniqueWord } from '../support/dashboard';
+import { answerAsBee } from '../support/hive-api';
 
 test('submitting a task shows it at the top of the list with its lane and provider', async ({
   page,
@@ -32,7 +33,8 @@ test('submitting a task shows it at the top of the list with its lane and provid
   await testInfo.attach('dashboard', { path: testInfo.outputPath('dashboard.png'), contentType: 'image/png' });
 });
 
-test('field errors come back inline from the schema', async ({ page, server }) => {
+test('field errors come back inline from the schema', async ({ page, server, store }) => {
+  test.skip(store === 'postgres', 'the schema refuses it before any store: the ui project runs it');
   await page.goto(server.url);
   const form = page.getByRole('region', { name: 'Submit a task' });
   await form.getByLabel('Intent').fill('code');
@@ -41,32 +43,41 @@ test('field errors come back inline from the schema', async ({ page, server }) =
   await expect(form.getByLabel('Title')).toHaveAttribute('aria-invalid', 'true');
 });
 
-test('a response written by another process shows up without a reload', async ({ page, server }) => {
-  const { body } = await dispatch(server, { intent: 'design', title: 'Plan the ledger', summary: 's' });
+test('a response written by another process shows up without a reload', async ({ page, server, store }) => {
+  // A bot of its own: a bee over HTTP (Postgres) claims the oldest task of its bot.
+  const bot = `BOT-PLAN-${uniqueWord()}`;
+  const { body } = await dispatch(server, { intent: 'design', title: 'Plan the ledger', summary: 's', bot_id: bot });
   await page.goto(`${server.url}/tasks/${body.task_id}`);
   await expect(page.getByTestId('live-indicator')).toHaveAttribute('data-state', 'live');
   await expect(page.getByTestId('no-response')).toBeVisible();
   await expect(page.getByTestId('why')).toContainText('design-planning');
 
-  await writeResponse(server.root, `BEE-001-RESPONSE-${body.task_id}.md`, '# Plan\n\n- write the **ledger** first');
+  await answerAsBee(server, store, {
+    taskId: body.task_id,
+    botId: bot,
+    content: '# Plan\n\n- write the **ledger** first',
+  });
   await expect(page.getByTestId('markdown').locator('strong')).toHaveText('ledger');
   await expect(page.getByTestId('state')).toHaveText('completed');
   await expect(page.getByTestId('timeline')).toContainText('task_completed');
 });
 
-test('a hostile response renders as text and runs nothing', async ({ page, server }) => {
-  const { body } = await dispatch(server, { intent: 'code', title: 'xss', summary: 's' });
+test('a hostile response renders as text and runs nothing', async ({ page, server, store }) => {
+  const bot = `BOT-XSS-${uniqueWord()}`;
+  const { body } = await dispatch(server, { intent: 'code', title: 'xss', summary: 's', bot_id: bot });
   const dialogs: string[] = [];
   page.on('dialog', (d) => {
     dialogs.push(d.message());
     void d.dismiss();
   });
   await page.goto(`${server.url}/tasks/${body.task_id}`);
-  await writeResponse(
-    server.root,
-    `${body.task_id}.md`,
-    'Hello <script>window.__pwned = 1; alert(1)</script> <img src=x onerror="window.__pwned = 2; alert(2)">\n\n[click](javascript:alert(3))',
-  );
+  await answerAsBee(server, store, {
+    taskId: body.task_id,
+    botId: bot,
+    file: `${body.task_id}.md`,
+    content:
+      'Hello <script>window.__pwned = 1; alert(1)</script> <img src=x onerror="window.__pwned = 2; alert(2)">\n\n[click](javascript:alert(3))',
+  });
   const preview = page.getByTestId('markdown');
   await expect(preview).toContainText('<script>window.__pwned = 1; alert(1)</script>');
   await expect(preview).toContainText('<img src=x onerror=');
@@ -76,7 +87,11 @@ test('a hostile response renders as text and runs nothing', async ({ page, serve
   expect(dialogs).toEqual([]);
 });
 
-test('filters narrow the list and live in the URL', async ({ page, server }) => {
+test('filters narrow the list and live in the URL', async ({ page, server, store }) => {
+  test.skip(
+    store === 'postgres',
+    'the same task view answers on either store: ui runs it (hostile-pg fuzzes tasks.list)',
+  );
   await dispatch(server, { intent: 'code', title: 'filter-code-task', summary: 's', bot_id: 'BEE-FILTER' });
   await dispatch(server, { intent: 'planning', title: 'filter-plan-task', summary: 's', bot_id: 'BEE-FILTER' });
   await page.goto(`${server.url}/?bot_id=BEE-FILTER`);

@@ -1,10 +1,11 @@
 /** The live stream survives a server restart: the page reconnects and receives what it missed. */
-import { startServer, tempHiveRoot } from '../../scripts/lib/server-process';
+import { tempHiveRoot } from '../../scripts/lib/server-process';
 import { dispatch, expect, test, writeResponse } from '../support/fixtures';
+import { answerAsBee } from '../support/hive-api';
 
-test('the stream resumes after the server restarts, with nothing missed', async ({ page }) => {
+test('the stream resumes after the server restarts, with nothing missed', async ({ page, store, servers }) => {
   const root = await tempHiveRoot();
-  let server = await startServer({ root });
+  let server = await servers.start({ root });
   try {
     const { body } = await dispatch(server, { intent: 'code', title: 'survive a restart', summary: 's' });
     await page.goto(server.url);
@@ -13,9 +14,16 @@ test('the stream resumes after the server restarts, with nothing missed', async 
 
     await server.stop();
     await expect(page.getByTestId('live-indicator')).toHaveAttribute('data-state', 'reconnecting');
-    // Answered while the server is down: the restarted server notices it at start-up.
-    await writeResponse(root, `${body.task_id}.md`, 'done while you were away');
-    server = await startServer({ root, port: server.port });
+    // Answered while the server is down: the restarted server notices it at start-up. On files, a
+    // response file; on Postgres, a bee answers through another server on the same database.
+    if (store === 'files') {
+      await writeResponse(root, `${body.task_id}.md`, 'done while you were away');
+    } else {
+      const other = await servers.start({ root });
+      await answerAsBee(other, store, { taskId: body.task_id, botId: 'BEE-001', content: 'done while you were away' });
+      await other.stop();
+    }
+    server = await servers.start({ root, port: server.port });
 
     await expect(page.getByTestId('live-indicator')).toHaveAttribute('data-state', 'live', { timeout: 20_000 });
     await expect(page.getByTestId('activity')).toContainText('task_completed', { timeout: 20_000 });

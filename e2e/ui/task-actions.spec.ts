@@ -6,12 +6,12 @@
 import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
-import { startBee } from '../support/bee';
-import { PlayedBee } from '../support/bee-player';
 import { uniqueWord } from '../support/dashboard';
-import { dispatch, expect, status, test, writeResponse } from '../support/fixtures';
-import { readLedger } from '../support/ledger';
+import { dispatch, expect, status, test } from '../support/fixtures';
+import { answerAsBee, taskEvents } from '../support/hive-api';
+import { playBee } from '../support/http-bee-player';
 import { alive, killRecorded, recordedPids } from '../support/pids';
+import { startStoreBee } from '../support/store-bee';
 
 async function openTask(page: Page, url: string, taskId: string) {
   await page.goto(`${url}/tasks/${taskId}`);
@@ -23,9 +23,10 @@ const actions = (page: Page) => page.getByRole('group', { name: 'Actions on this
 test('Cancel: a task no bee claimed is cancelled at once; one a live bee holds is cancelling until the bee acknowledges', async ({
   page,
   server,
+  store,
 }) => {
   const bot = `BOT-CANCEL-${uniqueWord()}`;
-  const bee = new PlayedBee(server.root, `bee-${uniqueWord()}`, bot);
+  const bee = playBee(server, store, `bee-${uniqueWord()}`, bot);
   try {
     const unclaimed = (await dispatch(server, { intent: 'code', title: 'nobody took me', summary: 's', bot_id: bot }))
       .body;
@@ -69,7 +70,8 @@ test('Cancel: a task no bee claimed is cancelled at once; one a live bee holds i
     await expect(page.getByTestId('state')).toHaveText('cancelling');
     await expect(page.getByTestId('action-notice')).toContainText(`${bee.name} was asked to stop`);
     await expect(actions(page).getByRole('button')).toHaveCount(0);
-    await access(path.join(server.root, '.deia', 'hive', 'cancels', claimed.task_id));
+    // On files the bee is asked through a cancel file; over HTTP, in its next heartbeat reply.
+    if (store === 'files') await access(path.join(server.root, '.deia', 'hive', 'cancels', claimed.task_id));
 
     // The bee acknowledges: cancelled.
     await bee.setStatus(claimed.task_path, 'cancelled');
@@ -82,10 +84,13 @@ test('Cancel: a task no bee claimed is cancelled at once; one a live bee holds i
 test('Cancel from the dashboard stops a real bee’s `sleep 600`: the command is gone, the task cancelled, one terminal event', async ({
   page,
   server,
+  store,
 }) => {
+  test.skip(store === 'postgres', 'the same cancel of a bee over HTTP as api/remote-bees.spec on Postgres: ui runs it');
   const bot = `BOT-SLEEP-${uniqueWord()}`;
-  const pids = path.join(server.root, `pids-${bot}`);
-  const bee = await startBee(server.root, {
+  // Beside the hive, not in it: a bee over HTTP (Postgres) does not see the server's hive folder.
+  const pids = path.join(server.root, '..', `pids-${bot}`);
+  const bee = await startStoreBee(server, store, {
     bot,
     exec: `sh -c 'echo $$ >> ${pids}; sleep 600 & echo $! >> ${pids}; wait'`,
   });
@@ -105,10 +110,11 @@ test('Cancel from the dashboard stops a real bee’s `sleep 600`: the command is
       .getByRole('button', { name: 'Cancel the task' })
       .click();
     const clicked = Date.now();
-    await expect.poll(() => commandPids.filter(alive), { timeout: 5_000 }).toEqual([]);
+    // (A bee over HTTP hears of the cancel in its next heartbeat reply, every 5 s.)
+    await expect.poll(() => commandPids.filter(alive), { timeout: store === 'files' ? 5_000 : 7_000 }).toEqual([]);
     test.info().annotations.push({ type: 'command gone after', description: `${Date.now() - clicked} ms` });
     await expect(page.getByTestId('state')).toHaveText('cancelled');
-    const terminal = readLedger(server.root, taskId).filter((e) =>
+    const terminal = (await taskEvents(server, taskId)).filter((e) =>
       ['task_completed', 'task_cancelled'].includes(e.event_type),
     );
     expect(terminal.map((e) => e.event_type)).toEqual(['task_cancelled']);
@@ -122,7 +128,12 @@ test('Cancel from the dashboard stops a real bee’s `sleep 600`: the command is
 test('Retry with an edited summary dispatches a new attempt, and the lineage reads both ways', async ({
   page,
   server,
+  store,
 }) => {
+  test.skip(
+    store === 'postgres',
+    'the retry and lineage actions.spec checks on Postgres, drawn by the same page: ui runs it',
+  );
   const bot = `BOT-RETRY-${uniqueWord()}`;
   const { body } = await dispatch(server, {
     intent: 'code',
@@ -130,7 +141,7 @@ test('Retry with an edited summary dispatches a new attempt, and the lineage rea
     summary: 'first words',
     bot_id: bot,
   });
-  await writeResponse(server.root, `${bot}-RESPONSE-${body.task_id}.md`, 'did it, badly');
+  await answerAsBee(server, store, { taskId: body.task_id, botId: bot, content: 'did it, badly' });
 
   await openTask(page, server.url, body.task_id);
   await expect(page.getByTestId('state')).toHaveText('completed');
@@ -177,6 +188,7 @@ test('Retry with an edited summary dispatches a new attempt, and the lineage rea
 test('Reassign shows where the task would go and the dry run’s warning before it moves it', async ({
   page,
   server,
+  store,
 }) => {
   const [from, to] = [`BOT-FROM-${uniqueWord()}`, `BOT-TO-${uniqueWord()}`];
   const { body } = await dispatch(server, { intent: 'design', title: 'move me', summary: 's', bot_id: from });
@@ -188,7 +200,8 @@ test('Reassign shows where the task would go and the dry run’s warning before 
   await dialog.getByLabel('Move to bot').fill(to);
   await dialog.getByRole('button', { name: 'Check the move' }).click();
   const preview = dialog.getByTestId('reassign-preview');
-  await expect(preview).toContainText(`.deia/hive/tasks/${to}/`);
+  // Where it would go: a task file in the new bot's inbox (files); on Postgres the task stays one row.
+  await expect(preview).toContainText(store === 'files' ? `.deia/hive/tasks/${to}/` : `postgres:tasks/${body.task_id}`);
   await expect(preview.getByTestId('reassign-warnings')).toContainText(`No live bee serves ${to}`);
   // The dry run moved nothing.
   expect((await status(server, body.task_id)).body.task.bot_id).toBe(from);
@@ -200,11 +213,12 @@ test('Reassign shows where the task would go and the dry run’s warning before 
   await expect(page.getByTestId('action-notice')).toContainText(`moved from ${from} to ${to}`);
   const moved = (await status(server, body.task_id)).body;
   expect(moved.task.bot_id).toBe(to);
-  expect(moved.task_path).toContain(`/tasks/${to}/`);
+  expect(moved.task_path).toContain(store === 'files' ? `/tasks/${to}/` : `postgres:tasks/${body.task_id}`);
   await expect(page.getByTestId('timeline')).toContainText(`${from} → ${to}`);
 });
 
-test('a summary of 300,000 characters shows its first 10,000 until Show all', async ({ page, server }) => {
+test('a summary of 300,000 characters shows its first 10,000 until Show all', async ({ page, server, store }) => {
+  test.skip(store === 'postgres', 'how the page shows a long summary; api-pg reads a 900 kB summary back whole');
   const summary = `${'a'.repeat(10_000)}THE-REST${'b'.repeat(289_992)}`;
   const { body } = await dispatch(server, { intent: 'code', title: 'long read', summary });
   await openTask(page, server.url, body.task_id);
