@@ -13,8 +13,8 @@ export function openPool(url: string, max = 10): pg.Pool {
     connectionString: url,
     max,
     idle_in_transaction_session_timeout: 10_000,
-    // A database host that drops packets (no refusal, no reset) must fail a request, not hold it forever.
-    connectionTimeoutMillis: 5_000,
+    // No connectionTimeoutMillis: pg.Pool applies it to waiting for a free client too, so a burst
+    // of requests queued behind the pool would fail with 503 while the database is fine.
     keepAlive: true,
     application_name: 'hive-control',
   });

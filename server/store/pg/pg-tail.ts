@@ -11,6 +11,8 @@ import { log } from '../../core/log';
 import { eventsAfter, EVENTS_CHANNEL } from './pg-events';
 
 const PAGE = 2000;
+/** How soon a catch-up that failed while writes wait for it is tried again. */
+const REACH_RETRY_MS = 100;
 
 export interface TailOptions {
   /** The backstop: how often the database is read when no notification came. */
@@ -51,12 +53,23 @@ export class PgTail {
     for (const r of this.reachers.splice(0)) r.reject(new Error('the hive is closing'));
   }
 
-  /** Resolves once the mirror holds every event up to `id` (an append's own, and all before it). */
+  /**
+   * Resolves once the mirror holds every event up to `id` (an append's own, and all before
+   * it). The events are committed: a read that fails meanwhile is tried again rather than
+   * failing the write that made them, which would tell its client a committed change failed.
+   */
   reach(id: number): Promise<void> {
     if (this.mirror.lastId() >= id) return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.reachers.push({ id, resolve, reject });
-      void this.catchUp().catch(reject);
+      this.catchUpForReachers();
+    });
+  }
+
+  private catchUpForReachers(): void {
+    this.catchUp().catch(() => {
+      if (this.closed || this.reachers.length === 0) return;
+      setTimeout(() => this.catchUpForReachers(), REACH_RETRY_MS).unref();
     });
   }
 
