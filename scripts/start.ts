@@ -21,7 +21,7 @@ let stopping = false;
 function start(name: string, args: string[], env: Record<string, string> = {}): ChildProcess {
   const child = spawn(process.execPath, args, {
     cwd: PROJECT,
-    env: { ...process.env, HIVE_ROOT: root, NEXT_TELEMETRY_DISABLED: '1', ...env },
+    env: { ...process.env, HIVE_ROOT: root, NEXT_TELEMETRY_DISABLED: '1', NEXT_MANUAL_SIG_HANDLE: '1', ...env },
     stdio: 'inherit',
   });
   child.on('exit', (code, signal) => {

@@ -2,7 +2,9 @@
  * Server start-up (Node runtime only): refuses to listen beyond this machine without an
  * API token, opens the hive (so responses that landed while it was down count at once),
  * and on SIGTERM/SIGINT shuts the hive down and exits: left alone, the server's graceful
- * shutdown would wait for every live stream and pending wait to end by itself.
+ * shutdown would wait for every live stream and pending wait to end by itself. The server is
+ * started with NEXT_MANUAL_SIG_HANDLE (npm run serve, npm run up), or Next's own handler
+ * would exit (143) before the dispatches in flight were finished and the hive closed.
  */
 import { bindRefusal, boundHost } from './http/access';
 import { getHive } from './hive-instance';

@@ -75,6 +75,8 @@ export async function startServer(options: StartOptions = {}): Promise<ServerPro
     env: {
       ...process.env,
       NEXT_TELEMETRY_DISABLED: '1',
+      // The hive's own SIGTERM handler shuts down (server/startup.ts); Next's would exit 143 before it finished.
+      NEXT_MANUAL_SIG_HANDLE: '1',
       UV_THREADPOOL_SIZE: '16',
       HIVE_ROOT: root,
       // Postgres mode: the mirror of a test's hive goes with the test's HIVE_ROOT, not into the shared temp dir.
