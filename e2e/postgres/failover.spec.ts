@@ -9,6 +9,7 @@ import type { LedgerEvent } from '../../server/contracts/ledger';
 import { createHiveClient } from '../../scripts/cli/client';
 import { createTestDatabase } from '../../scripts/lib/postgres';
 import { startServer, type ServerProcess } from '../../scripts/lib/server-process';
+import { ledgerEvents } from '../support/hive-api';
 import { startScript, type Running } from '../support/scripts';
 
 const TASKS = 160;
@@ -128,7 +129,7 @@ test('SIGKILL of one of two servers mid-storm: nothing acknowledged is lost, eac
     await everyTaskAnswered(ids, live.events);
 
     // The ledger, read whole from the survivor: one completion per task, and claims never overlap.
-    const ledger = await readWholeLedger(b.url);
+    const ledger = await ledgerEvents(b);
     const byTask = new Map<string, LedgerEvent[]>();
     for (const e of ledger) if (e.task_id) byTask.set(e.task_id, [...(byTask.get(e.task_id) ?? []), e]);
     for (const id of ids) {
@@ -167,7 +168,7 @@ test('SIGKILL of one of two servers mid-storm: nothing acknowledged is lost, eac
       if (bee.child.exitCode === null) bee.child.kill('SIGTERM');
       await bee.done;
     }
-    const ledger = await readWholeLedger(b.url).catch((err: Error) => [err.message]);
+    const ledger = await ledgerEvents(b).catch((err: Error) => [err.message]);
     await testInfo.attach('ledger', { body: ledger.map((e) => JSON.stringify(e)).join('\n') });
     await Promise.all([a.stop('SIGKILL'), b.stop()]);
     // What each process said, to read a failure by.
@@ -203,26 +204,4 @@ async function everyTaskAnswered(ids: string[], events: readonly LedgerEvent[]):
   expect(left, `unanswered (as the live client sees it) after ${stallMs / 1000} s without any task answered`).toEqual(
     [],
   );
-}
-
-/** Every event of the hive, from the live stream replayed from 0 (the ledger as any client reads it). */
-async function readWholeLedger(url: string): Promise<LedgerEvent[]> {
-  const health = (await (await fetch(`${url}/api/health`)).json()) as { ledger_last_id: number };
-  const events: LedgerEvent[] = [];
-  await new Promise<void>((resolve, reject) => {
-    const subscription = createHiveClient(url).hive.live.subscribe(
-      { lastEventId: '0' },
-      {
-        onData: ({ data }) => {
-          events.push(data);
-          if (data.id >= health.ledger_last_id) {
-            subscription.unsubscribe();
-            resolve();
-          }
-        },
-        onError: reject,
-      },
-    );
-  });
-  return events;
 }

@@ -45,31 +45,8 @@ export async function taskEvents(server: ServerProcess, taskId: string, token?: 
 export async function ledgerEvents(server: ServerProcess, afterId = 0, token?: string): Promise<LedgerEvent[]> {
   const last = (await health(server, token)).ledger_last_id;
   if (last <= afterId) return [];
-  const events: LedgerEvent[] = [];
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      subscription.unsubscribe();
-      reject(new Error(`the live stream gave ${events.length} events after #${afterId} of those up to #${last}`));
-    }, 30_000);
-    const subscription = createHiveClient(server.url, token).hive.live.subscribe(
-      { lastEventId: String(afterId) },
-      {
-        onData: ({ data }) => {
-          if (data.id <= last) events.push(data);
-          if (data.id >= last) {
-            clearTimeout(timer);
-            subscription.unsubscribe();
-            resolve();
-          }
-        },
-        onError: (err) => {
-          clearTimeout(timer);
-          reject(err);
-        },
-      },
-    );
-  });
-  return events;
+  const events = await eventsUntil(server, afterId, (seen) => seen.at(-1)!.id >= last, 30_000, token);
+  return events.filter((e) => e.id <= last);
 }
 
 /**

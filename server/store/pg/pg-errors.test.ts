@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { freePort } from '../../../scripts/lib/server-process';
 import { ERROR_TABLE, type HiveError } from '../../core/errors';
 import { pgHives, type PgHives } from '../../testing/pg-hives';
+import { runInput } from '../../testing/tasks';
 import { databaseError } from './pg-errors';
 import { openPool, transaction } from './pg-pool';
 
@@ -18,16 +19,7 @@ afterEach(async () => {
   hives = undefined;
 });
 
-const task = (task_id: string, bot_id: string) => ({
-  task_id,
-  bot_id,
-  intent: 'review',
-  title: `Review ${task_id}`,
-  summary: '',
-  kb_entities: [],
-  wait_for_response: false,
-  timeout_seconds: 30,
-});
+const task = (task_id: string, bot_id: string) => runInput({ task_id, bot_id });
 
 const refusal = (promise: Promise<unknown>) =>
   promise.then(

@@ -7,21 +7,13 @@ import type pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LedgerEvent, LiveEvent } from '../../contracts/ledger';
 import { pgHives, type PgHives } from '../../testing/pg-hives';
+import { runInput } from '../../testing/tasks';
 import { appendEvents, eventsAfter } from './pg-events';
 
 let hives: PgHives;
 afterEach(() => hives.cleanup());
 
-const task = (task_id: string) => ({
-  task_id,
-  bot_id: 'BOT-A',
-  intent: 'review',
-  title: `Review ${task_id}`,
-  summary: '',
-  kb_entities: [],
-  wait_for_response: false,
-  timeout_seconds: 30,
-});
+const task = (task_id: string) => runInput({ task_id, bot_id: 'BOT-A' });
 
 const marker = (name: string) => ({
   event: { event_type: 'task_timeout' as const, task_id: name, actor: 'test', data: {} },
