@@ -95,7 +95,10 @@ test('on PostgreSQL, 1,000 dispatches, 100 waiters and 20 live streams over two 
 
     // No request lost: every dispatch answered 200 with an id of its own.
     const refusals = [...new Set(dispatched.filter((r) => r.status !== 200).map((r) => JSON.stringify(r.body)))];
-    expect(countBy(dispatched, (r) => r.status), refusals.slice(0, 5).join('\n')).toEqual({ 200: DISPATCHES });
+    expect(
+      countBy(dispatched, (r) => r.status),
+      refusals.slice(0, 5).join('\n'),
+    ).toEqual({ 200: DISPATCHES });
     expect(new Set(dispatched.map((r) => r.body.task_id)).size).toBe(DISPATCHES);
 
     // All waits were held at once, then each ended with its own answer, given on the other server.
