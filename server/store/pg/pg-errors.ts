@@ -30,7 +30,7 @@ const NETWORK_CODES = new Set([
 const RETRYABLE_STATES = new Set(['57P01', '57P02', '57P03', '25P03', '40001', '40P01']);
 
 /** node-postgres reports a connection lost or never made with these messages and no code. */
-const LOST_CONNECTION = /^Connection terminated|not queryable|timeout exceeded when trying to connect/i;
+const LOST_CONNECTION = /^Connection terminated|not queryable/i;
 
 /** Why the database cannot be reached (a code safe to show), or null if it was reached and refused. */
 function unreachable(err: unknown): string | null {

@@ -4,9 +4,13 @@
  * given the same id at the same moment answer one 200 and one 409. A task to a paused bot
  * is held: the bot's row is read under a share lock, so a pause and a dispatch are ordered.
  */
-import type { CompletedResponse, DispatchResult, TaskFile } from '../../contracts/task';
+import {
+  DATABASE_LOCATOR_PREFIX,
+  type CompletedResponse,
+  type DispatchResult,
+  type TaskFile,
+} from '../../contracts/task';
 import { dispatchEvents, heldEvent } from '../../core/dispatch-events';
-import { DATABASE_LOCATOR_PREFIX } from '../../contracts/task';
 import { dispatchedVia, routedTask, type DispatchItem } from '../../core/dispatcher';
 import { HiveError } from '../../core/errors';
 import { newTaskId } from '../../core/ids';
