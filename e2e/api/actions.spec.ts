@@ -126,8 +126,10 @@ test('a blocked task retried with an edited summary is answered; the lineage rea
     const archived = (await status(server, second)).body;
     expect(archived.content).toBe('# fixed\n');
 
-    // The task as stored: its archived file on files, its row on Postgres (tasks.detail reads either).
-    const archivedAt = (await taskEvents(server, second)).find((e) => e.event_type === 'task_archived');
+    // The task as stored: its archived file on files (archiving follows the completion), its row on Postgres.
+    const archivedEvent = async () => (await taskEvents(server, second)).find((e) => e.event_type === 'task_archived');
+    if (store === 'files') await expect.poll(archivedEvent).toBeDefined();
+    const archivedAt = await archivedEvent();
     const task =
       store === 'files'
         ? JSON.parse(await readFile(path.join(root, archivedAt!.data.task_path as string), 'utf8'))

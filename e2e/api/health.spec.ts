@@ -87,6 +87,8 @@ test('a bee killed while it works goes offline, its claim goes stale, and a recl
     });
     beeB = await startBee(root, { name: 'bee-b' });
     await expect.poll(async () => (await status(server, taskId)).body.state, { timeout: 20_000 }).toBe('completed');
+    // Archiving follows the completion: its event is the story's last.
+    await expect.poll(() => readLedger(root, taskId).at(-1)?.event_type).toBe('task_archived');
 
     const story = readLedger(root, taskId).map((e) => {
       const data = JSON.parse(e.data) as Record<string, unknown>;
