@@ -96,16 +96,18 @@ export class BulkJobs {
       }
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-    job.state = this.closed && job.done + job.failed < job.matched ? 'interrupted' : 'finished';
-    job.finished_at = new Date().toISOString();
+    const state = this.closed && job.done + job.failed < job.matched ? 'interrupted' : 'finished';
     await this.parts.ledger
       .append({
         event_type: 'bulk_finished',
         task_id: null,
         actor: SERVER_ACTOR,
-        data: { bulk_id: job.bulk_id, state: job.state, matched: job.matched, done: job.done, failed: job.failed },
+        data: { bulk_id: job.bulk_id, state, matched: job.matched, done: job.done, failed: job.failed },
       })
       .catch((err) => log.error(`could not record the end of bulk ${job.bulk_id}`, err));
+    // Reported as ended only once its end is in the ledger (or could not be put there).
+    job.state = state;
+    job.finished_at = new Date().toISOString();
   }
 
   /** A job of an earlier run of the server: what the ledger says of it. */
